@@ -1,0 +1,66 @@
+// Multi-document YAML manifests → Kubernetes objects, with the file and line of each for messages.
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../api/meta.ts';
+
+/** Kinds that live outside namespaces; every other kind without a namespace goes to `default`. */
+const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
+
+export type ParsedObject = { object: KubeObject; file: string; line: number };
+
+export class ManifestError extends Error {
+  readonly file: string;
+  readonly line: number;
+  constructor(file: string, line: number, message: string) {
+    super(`${file}:${line}: ${message}`);
+    this.file = file;
+    this.line = line;
+  }
+}
+
+/**
+ * Parses every document of a manifest file. Throws ManifestError at the first document that is not valid YAML or
+ * not a Kubernetes object; the caller decides whether to keep the file's last good content.
+ */
+export function parseManifests(text: string, file: string): ParsedObject[] {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+  if (!Array.isArray(docs)) return []; // an empty stream
+  const out: ParsedObject[] = [];
+  for (const doc of docs) {
+    const start = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0];
+      const line = lines.linePos(err.pos[0]).line;
+      throw new ManifestError(file, line, `invalid YAML: ${err.message.split('\n')[0]}; fix the syntax and save again`);
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue; // empty document between `---`
+    if (Array.isArray(value) || typeof value !== 'object') {
+      throw new ManifestError(file, start, 'expected a Kubernetes object (a mapping with apiVersion, kind and metadata)');
+    }
+    const items = (value as { kind?: unknown }).kind === 'List' ? (value as { items?: unknown[] }).items ?? [] : [value];
+    for (const item of items) out.push({ object: normalize(item, file, start), file, line: start });
+  }
+  return out;
+}
+
+function normalize(value: unknown, file: string, line: number): KubeObject {
+  const o = value as Partial<KubeObject>;
+  if (typeof o !== 'object' || o === null) throw new ManifestError(file, line, 'expected a Kubernetes object');
+  if (typeof o.apiVersion !== 'string' || o.apiVersion === '') {
+    throw new ManifestError(file, line, 'object has no apiVersion; add e.g. `apiVersion: gateway.networking.k8s.io/v1`');
+  }
+  if (typeof o.kind !== 'string' || o.kind === '') throw new ManifestError(file, line, 'object has no kind; add e.g. `kind: HTTPRoute`');
+  const meta = o.metadata;
+  if (typeof meta !== 'object' || meta === null || typeof meta.name !== 'string' || meta.name === '') {
+    throw new ManifestError(file, line, `${o.kind} has no metadata.name; every object needs a name`);
+  }
+  const metadata = { ...meta };
+  if (CLUSTER_SCOPED.has(o.kind)) delete metadata.namespace;
+  else metadata.namespace = metadata.namespace || 'default';
+  if (metadata.generation === undefined) metadata.generation = 1;
+  // YAML may read an unquoted timestamp as a Date; Kubernetes stores it as an RFC 3339 string.
+  const created: unknown = metadata.creationTimestamp;
+  if (created instanceof Date) metadata.creationTimestamp = created.toISOString().replace('.000Z', 'Z');
+  return { ...(o as KubeObject), metadata };
+}
