@@ -1,0 +1,95 @@
+// Compiles one HttpListener of the IR into a router: listener host → virtual host → first matching route.
+// Everything is built here, at config time; select() only walks precomputed tables and closures.
+import type * as ir from '../ir/types.ts';
+import { compileWeightedChoice, type WeightedChoice } from './balancer.ts';
+import { compileFilters, type CompiledFilters } from './filters/index.ts';
+import { compileHostTable, hostWithoutPort, type HostTable } from './hosts.ts';
+import { compileMatch, type CompileProblem, type Predicate, type RequestView } from './match.ts';
+import { matchedPrefix } from './path-rewrite.ts';
+
+export type CompiledRoute = {
+  name: string;
+  route: ir.HttpRoute;
+  matches: Predicate;
+  /** What ReplacePrefixMatch replaces for this route (null: nothing). */
+  prefix: string | null;
+  filters: CompiledFilters;
+  /** Forward only: picks a cluster name, null for an invalid reference, undefined when nothing has weight. */
+  backends?: WeightedChoice<string | null>;
+};
+
+export type RouteSelection = { listener: string; virtualHost: string; route: CompiledRoute };
+
+/** A request as the golden tests describe it: `path` may carry a query string, `host` a port. */
+export type SelectRequest = { host: string; method: string; path: string; headers?: Record<string, string | string[]> };
+
+export type Router = {
+  port: number;
+  /** Problems found while compiling (e.g. an invalid regex); the affected matches never succeed. */
+  problems: CompileProblem[];
+  /** Pure: the route a request reaches, or null (404). */
+  select(req: SelectRequest): RouteSelection | null;
+  /** The hot-path form: `host` already lower-case without port. */
+  selectView(host: string, view: RequestView): RouteSelection | null;
+};
+
+type CompiledVirtualHost = { hostname: string; routes: CompiledRoute[] };
+type CompiledListenerHost = { listener: string; virtualHosts: HostTable<CompiledVirtualHost> };
+
+export function compileRouter(listener: ir.HttpListener): Router {
+  const problems: CompileProblem[] = [];
+  const listenerHosts = compileHostTable<CompiledListenerHost>(
+    listener.hosts.map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, problems) })),
+  );
+
+  const selectView = (host: string, view: RequestView): RouteSelection | null => {
+    const lh = listenerHosts.lookup(host);
+    if (lh === undefined) return null;
+    const vh = lh.virtualHosts.lookup(host);
+    if (vh === undefined) return null;
+    for (const route of vh.routes) {
+      if (route.matches(view)) return { listener: lh.listener, virtualHost: vh.hostname, route };
+    }
+    return null;
+  };
+
+  return {
+    port: listener.port,
+    problems,
+    selectView,
+    select(req) {
+      const headers: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
+      headers.host ??= req.host;
+      return selectView(hostWithoutPort(req.host), { method: req.method.toUpperCase(), ...splitPath(req.path), headers });
+    },
+  };
+}
+
+export function splitPath(url: string): { path: string; rawQuery: string } {
+  const q = url.indexOf('?');
+  return q === -1 ? { path: url, rawQuery: '' } : { path: url.slice(0, q), rawQuery: url.slice(q + 1) };
+}
+
+function compileListenerHost(lh: ir.ListenerHost, problems: CompileProblem[]): CompiledListenerHost {
+  const vhosts = lh.virtualHosts.map((vh) => ({
+    hostname: vh.hostname,
+    value: { hostname: vh.hostname, routes: vh.routes.map((r) => compileRoute(r, problems)) },
+  }));
+  return { listener: lh.listener, virtualHosts: compileHostTable(vhosts) };
+}
+
+function compileRoute(route: ir.HttpRoute, problems: CompileProblem[]): CompiledRoute {
+  const prefix = matchedPrefix(route.match);
+  const compiled: CompiledRoute = {
+    name: route.name,
+    route,
+    matches: compileMatch(route.name, route.match, problems),
+    prefix,
+    filters: compileFilters(route.filters, prefix),
+  };
+  if (route.action.type === 'Forward') {
+    compiled.backends = compileWeightedChoice(route.action.backends.map((b) => ({ value: b.cluster, weight: b.weight })));
+  }
+  return compiled;
+}

@@ -1,0 +1,98 @@
+// Upstream connection pools: one undici Pool per endpoint, kept across config versions while any config still
+// lists the endpoint, closed (after its requests finish) once none does.
+import { isIP } from 'node:net';
+import { Pool } from 'undici';
+import type * as ir from '../ir/types.ts';
+import { roundRobin, type RoundRobin } from './balancer.ts';
+
+export type UpstreamTimeouts = { connectMs: number; headersMs: number; bodyMs: number };
+
+export type UsableEndpoint = { key: string; pool: Pool };
+
+export type RuntimeCluster = {
+  name: string;
+  /** How many endpoints the IR listed, usable or not: 0 answers 503 like "all refused". */
+  listed: number;
+  endpoints: RoundRobin<UsableEndpoint>;
+};
+
+export function endpointKey(ep: ir.Endpoint): string {
+  return isIP(ep.address) === 6 ? `http://[${ep.address}]:${ep.port}` : `http://${ep.address}:${ep.port}`;
+}
+
+export function isLoopback(address: string): boolean {
+  const a = address.toLowerCase();
+  return a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.') || a === 'localhost';
+}
+
+export class UpstreamPools {
+  readonly #pools = new Map<string, Pool>();
+  readonly #timeouts: UpstreamTimeouts;
+
+  constructor(timeouts: UpstreamTimeouts) {
+    this.#timeouts = timeouts;
+  }
+
+  get(key: string): Pool {
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      pool = new Pool(key, {
+        connectTimeout: this.#timeouts.connectMs,
+        headersTimeout: this.#timeouts.headersMs,
+        bodyTimeout: this.#timeouts.bodyMs,
+        keepAliveTimeout: 4_000,
+      });
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Closes pools whose endpoint no config lists any more; requests already queued on them still finish. */
+  retainOnly(keys: ReadonlySet<string>): void {
+    for (const [key, pool] of this.#pools) {
+      if (keys.has(key)) continue;
+      this.#pools.delete(key);
+      pool.close().catch(() => pool.destroy().catch(() => {}));
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.allSettled(pools.map((p) => p.close()));
+  }
+
+  async destroy(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.allSettled(pools.map((p) => p.destroy()));
+  }
+}
+
+/** Builds the runtime clusters of one config; `used` collects the endpoint keys it needs. */
+export function compileClusters(
+  backends: Record<string, ir.BackendCluster>,
+  pools: UpstreamPools,
+  allowLoopback: boolean,
+  used: Set<string>,
+  warn: (message: string) => void,
+): Map<string, RuntimeCluster> {
+  const out = new Map<string, RuntimeCluster>();
+  for (const [name, cluster] of Object.entries(backends)) {
+    const usable: UsableEndpoint[] = [];
+    for (const ep of cluster.endpoints) {
+      if (!allowLoopback && isLoopback(ep.address)) {
+        warn(
+          `backend ${cluster.name}: endpoint ${ep.address}:${ep.port} is a loopback address and is not used; ` +
+            'loopback endpoints are only allowed in standalone mode (allowLoopbackEndpoints)',
+        );
+        continue;
+      }
+      const key = endpointKey(ep);
+      used.add(key);
+      usable.push({ key, pool: pools.get(key) });
+    }
+    out.set(name, { name, listed: cluster.endpoints.length, endpoints: roundRobin(usable) });
+  }
+  return out;
+}
