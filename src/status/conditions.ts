@@ -1,0 +1,102 @@
+// One constructor per condition: the spec's type and reason, and a message that says what to fix.
+// No lastTransitionTime: translation has no clock; the status store stamps it when a condition changes.
+import type { Condition } from '../api/meta.ts';
+
+function cond(type: string, ok: boolean, reason: string, message: string, gen: number): Condition {
+  return { type, status: ok ? 'True' : 'False', reason, message, observedGeneration: gen };
+}
+
+// ---- GatewayClass
+
+export const classAccepted = (gen: number): Condition =>
+  cond('Accepted', true, 'Accepted', 'GatewayClass is accepted by portico.dev/gateway-controller', gen);
+
+// ---- Gateway
+
+export const gatewayAccepted = (gen: number): Condition =>
+  cond('Accepted', true, 'Accepted', 'Gateway is accepted; every listener is valid', gen);
+
+/** Accepted with some listeners invalid (ok = true), or rejected because none is valid (ok = false). */
+export const gatewayListenersNotValid = (gen: number, ok: boolean, detail: string): Condition =>
+  cond('Accepted', ok, 'ListenersNotValid',
+    ok ? `Gateway is accepted, but some listeners are not valid: ${detail}; fix them to serve their routes`
+       : `Gateway has no valid listener: ${detail}; fix at least one listener`, gen);
+
+export const gatewayUnsupportedAddress = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'UnsupportedAddress',
+    `${detail}; use spec.addresses entries of type IPAddress with a valid IPv4 or IPv6 value, or remove spec.addresses`, gen);
+
+export const gatewayProgrammed = (gen: number): Condition =>
+  cond('Programmed', true, 'Programmed', 'Gateway configuration is generated for the data plane', gen);
+
+export const gatewayNotProgrammed = (gen: number, detail: string): Condition =>
+  cond('Programmed', false, 'Invalid', `Gateway is not programmed: ${detail}`, gen);
+
+// ---- Listener
+
+export const listenerAccepted = (gen: number): Condition =>
+  cond('Accepted', true, 'Accepted', 'Listener is accepted', gen);
+
+export const listenerUnsupportedProtocol = (gen: number, protocol: string): Condition =>
+  cond('Accepted', false, 'UnsupportedProtocol',
+    `protocol ${JSON.stringify(protocol)} is not supported yet; use HTTP`, gen);
+
+/** The spec lists no Accepted reason for conflicts; the Conflicted reason is the most telling one. */
+export const listenerNotAcceptedConflicted = (gen: number, reason: 'HostnameConflict' | 'ProtocolConflict'): Condition =>
+  cond('Accepted', false, reason, 'Listener is not accepted because it conflicts with another listener; see the Conflicted condition', gen);
+
+export const listenerProgrammed = (gen: number): Condition =>
+  cond('Programmed', true, 'Programmed', 'Listener configuration is generated for the data plane', gen);
+
+export const listenerNotProgrammed = (gen: number, detail: string): Condition =>
+  cond('Programmed', false, 'Invalid', `Listener is not programmed: ${detail}`, gen);
+
+export const listenerResolvedRefs = (gen: number): Condition =>
+  cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved', gen);
+
+export const listenerInvalidRouteKinds = (gen: number, kinds: string[]): Condition =>
+  cond('ResolvedRefs', false, 'InvalidRouteKinds',
+    `allowedRoutes.kinds lists unsupported kinds ${kinds.join(', ')}; this listener supports gateway.networking.k8s.io/HTTPRoute`, gen);
+
+export const listenerNoConflicts = (gen: number): Condition =>
+  cond('Conflicted', false, 'NoConflicts', 'Listener does not conflict with another listener', gen);
+
+export const listenerProtocolConflict = (gen: number, port: number, others: string[]): Condition =>
+  cond('Conflicted', true, 'ProtocolConflict',
+    `port ${port} is also used with another protocol by listener(s) ${others.join(', ')}; use one protocol per port`, gen);
+
+export const listenerHostnameConflict = (gen: number, port: number, hostname: string | undefined, others: string[]): Condition =>
+  cond('Conflicted', true, 'HostnameConflict',
+    `listener(s) ${others.join(', ')} also use port ${port} with ${hostname ? `hostname ${hostname}` : 'no hostname'}; give each listener on a port a distinct hostname`, gen);
+
+// ---- Route (per parent)
+
+export const routeAccepted = (gen: number): Condition =>
+  cond('Accepted', true, 'Accepted', 'Route is accepted', gen);
+
+export const routeNotAllowedByListeners = (gen: number, detail: string,
+  fix = "change the listener's allowedRoutes or point parentRefs at a listener that allows this route"): Condition =>
+  cond('Accepted', false, 'NotAllowedByListeners', `${detail}; ${fix}`, gen);
+
+export const routeNoMatchingListenerHostname = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'NoMatchingListenerHostname',
+    `${detail}; make spec.hostnames intersect a listener hostname`, gen);
+
+export const routeNoMatchingParent = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'NoMatchingParent',
+    `${detail}; fix sectionName/port in parentRefs to name an existing listener`, gen);
+
+export const routeUnsupportedValue = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'UnsupportedValue', `${detail}`, gen);
+
+export const routeResolvedRefs = (gen: number): Condition =>
+  cond('ResolvedRefs', true, 'ResolvedRefs', 'All backend references are resolved', gen);
+
+export const routeRefNotPermitted = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'RefNotPermitted', detail, gen);
+
+export const routeInvalidKind = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'InvalidKind', detail, gen);
+
+export const routeBackendNotFound = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'BackendNotFound', detail, gen);

@@ -1,0 +1,85 @@
+// Route attachment: which listeners of a parent Gateway take a route, through sectionName, port,
+// allowedRoutes (kinds and namespaces) and hostname intersection.
+import type { Condition, LabelSelector } from '../api/meta.ts';
+import type * as gw from '../api/gateway.ts';
+import { GROUP } from '../api/gateway.ts';
+import * as c from '../status/conditions.ts';
+import type { GatewayInfo } from './gateway.ts';
+import type { ListenerInfo } from './listeners.ts';
+import { effectiveHostnames } from './hostnames.ts';
+
+export type Attachment = { listener: ListenerInfo; hostnames: string[] };
+
+export type ParentResult =
+  | { ok: true; attachments: Attachment[] }
+  | { ok: false; condition: Condition };
+
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** The parent Gateway a reference names, or null when it names something else. */
+export function parentGatewayKey(ref: gw.ParentReference, routeNamespace: string): string | null {
+  if ((ref.group ?? GROUP) !== GROUP || (ref.kind ?? 'Gateway') !== 'Gateway') return null;
+  return `${ref.namespace ?? routeNamespace}/${ref.name}`;
+}
+
+export function attachToParent(
+  route: gw.HTTPRoute, ref: gw.ParentReference, parent: GatewayInfo,
+  namespaceLabels: (ns: string) => Record<string, string>,
+): ParentResult {
+  const gen = route.metadata.generation ?? 1;
+  const routeNs = route.metadata.namespace ?? 'default';
+  const where = `parentRef Gateway ${parent.key}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ''}${ref.port ? ` port ${ref.port}` : ''}`;
+  const candidates = parent.listeners.filter((l) =>
+    (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port));
+  if (candidates.length === 0) return { ok: false, condition: c.routeNoMatchingParent(gen, `${where} matches no listener`) };
+  if (!parent.accepted) {
+    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: the Gateway is not accepted`, "fix the Gateway (see its Accepted condition)") };
+  }
+  const valid = candidates.filter((l) => l.valid);
+  if (valid.length === 0) {
+    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no matching listener is valid (${candidates.map((l) => l.problem).join('; ')})`, 'fix the listener or point parentRefs at a valid one') };
+  }
+  const allowed = valid.filter((l) =>
+    l.supportedKinds.some((k) => k.kind === 'HTTPRoute') && namespaceAllowed(l.spec, parent.namespace, routeNs, namespaceLabels));
+  if (allowed.length === 0) {
+    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no listener allows HTTPRoutes from namespace ${routeNs}`) };
+  }
+  const attachments: Attachment[] = [];
+  for (const l of allowed) {
+    const hostnames = effectiveHostnames(l.hostname, route.spec.hostnames ?? []);
+    if (hostnames.length > 0) attachments.push({ listener: l, hostnames });
+  }
+  if (attachments.length === 0) {
+    const lh = allowed.map((l) => `${l.spec.name}=${l.hostname ?? '*'}`).join(', ');
+    return { ok: false, condition: c.routeNoMatchingListenerHostname(gen, `${where}: spec.hostnames ${JSON.stringify(route.spec.hostnames ?? [])} match no listener hostname (${lh})`) };
+  }
+  return { ok: true, attachments };
+}
+
+function namespaceAllowed(
+  l: gw.Listener, gatewayNs: string, routeNs: string, namespaceLabels: (ns: string) => Record<string, string>,
+): boolean {
+  const ns = l.allowedRoutes?.namespaces;
+  switch (ns?.from ?? 'Same') {
+    case 'All': return true;
+    case 'Same': return routeNs === gatewayNs;
+    case 'Selector': return ns?.selector !== undefined && selectorMatches(ns.selector, namespaceLabels(routeNs));
+    default: return false;
+  }
+}
+
+export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
+      case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,94 @@
+// Listener validation: protocol support, allowed route kinds, and conflicts between listeners sharing a port.
+import type { Condition } from '../api/meta.ts';
+import type * as gw from '../api/gateway.ts';
+import { GROUP } from '../api/gateway.ts';
+import * as c from '../status/conditions.ts';
+
+/** Route kinds each protocol can carry; a protocol missing here is unsupported. HTTPS/TLS/TCP/UDP slot in later. */
+const ROUTE_KINDS: Record<string, readonly string[]> = {
+  HTTP: ['HTTPRoute'],
+};
+
+export type ListenerInfo = {
+  spec: gw.Listener;
+  hostname: string | null;
+  /** True when the listener generates data-plane config and may take routes. */
+  valid: boolean;
+  /** Why not valid, for Gateway and route messages. */
+  problem?: string;
+  supportedKinds: gw.RouteGroupKind[];
+  conditions: Condition[];
+};
+
+export function analyzeListeners(gateway: gw.Gateway): ListenerInfo[] {
+  const gen = gateway.metadata.generation ?? 1;
+  const listeners = gateway.spec.listeners ?? [];
+  const conflicts = findConflicts(listeners, gen);
+  return listeners.map((l) => {
+    const conditions: Condition[] = [];
+    const kinds = ROUTE_KINDS[l.protocol];
+    const conflict = conflicts.get(l.name);
+    let problem: string | undefined;
+    if (!kinds) {
+      conditions.push(c.listenerUnsupportedProtocol(gen, l.protocol));
+      problem = `listener ${l.name}: protocol ${l.protocol} is not supported`;
+    } else if (conflict) {
+      conditions.push(c.listenerNotAcceptedConflicted(gen, conflict.reason as 'HostnameConflict' | 'ProtocolConflict'));
+      problem = `listener ${l.name}: conflicted (${conflict.reason})`;
+    } else {
+      conditions.push(c.listenerAccepted(gen));
+    }
+    const { supported, invalid } = routeKinds(l, kinds ?? []);
+    if (!problem && supported.length === 0) problem = `listener ${l.name}: allowedRoutes.kinds has no supported kind`;
+    conditions.push(problem ? c.listenerNotProgrammed(gen, problem) : c.listenerProgrammed(gen));
+    conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKinds(gen, invalid) : c.listenerResolvedRefs(gen));
+    conditions.push(conflict ?? c.listenerNoConflicts(gen));
+    return {
+      spec: l,
+      hostname: l.hostname ? l.hostname.toLowerCase() : null,
+      valid: !problem,
+      problem,
+      supportedKinds: supported,
+      conditions,
+    };
+  });
+}
+
+function routeKinds(l: gw.Listener, kinds: readonly string[]): { supported: gw.RouteGroupKind[]; invalid: string[] } {
+  const requested = l.allowedRoutes?.kinds;
+  if (!requested || requested.length === 0) return { supported: kinds.map((kind) => ({ group: GROUP, kind })), invalid: [] };
+  const supported: gw.RouteGroupKind[] = [];
+  const invalid: string[] = [];
+  for (const k of requested) {
+    const group = k.group ?? GROUP;
+    if (group === GROUP && kinds.includes(k.kind)) {
+      if (!supported.some((s) => s.kind === k.kind)) supported.push({ group, kind: k.kind });
+    } else {
+      invalid.push(`${group || 'core'}/${k.kind}`);
+    }
+  }
+  return { supported, invalid };
+}
+
+/** Conflicted condition per listener name, for listeners that conflict. */
+function findConflicts(listeners: readonly gw.Listener[], gen: number): Map<string, Condition> {
+  const out = new Map<string, Condition>();
+  const byPort = new Map<number, gw.Listener[]>();
+  for (const l of listeners) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
+  for (const [port, group] of byPort) {
+    const protocols = new Set(group.map((l) => l.protocol));
+    if (protocols.size > 1) {
+      for (const l of group) {
+        const others = group.filter((o) => o !== l && o.protocol !== l.protocol).map((o) => o.name);
+        out.set(l.name, c.listenerProtocolConflict(gen, port, others));
+      }
+      continue;
+    }
+    for (const l of group) {
+      const host = (l.hostname ?? '').toLowerCase();
+      const others = group.filter((o) => o !== l && (o.hostname ?? '').toLowerCase() === host).map((o) => o.name);
+      if (others.length > 0) out.set(l.name, c.listenerHostnameConflict(gen, port, l.hostname, others));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+// Gateway API precedence across every route on a listener (HTTPRouteRule godoc), as one total order:
+// route hostname specificity, then path (Exact > RegularExpression > longest PathPrefix), method, header count,
+// query count; ties go to the oldest route, then `namespace/name`, then rule order, then match order.
+// RegularExpression's rank is implementation-specific in the spec; Portico puts it between Exact and PathPrefix
+// (longer patterns first) so a regex is not shadowed by a catch-all prefix.
+import type * as ir from '../ir/types.ts';
+import { compareHostnames } from './hostnames.ts';
+
+export type Ranked = {
+  /** The effective route hostname that brought this route into the virtual host. */
+  hostname: string;
+  route: ir.HttpRoute;
+  /** creationTimestamp (RFC 3339) or undefined. */
+  created?: string;
+};
+
+const PATH_RANK = { Exact: 0, RegularExpression: 1, PathPrefix: 2 } as const;
+
+export function comparePrecedence(a: Ranked, b: Ranked): number {
+  return compareHostnames(a.hostname, b.hostname)
+    || compareMatch(a.route.match, b.route.match)
+    || compareCreated(a.created, b.created)
+    || cmp(`${a.route.source.namespace}/${a.route.source.name}`, `${b.route.source.namespace}/${b.route.source.name}`)
+    || a.route.source.rule - b.route.source.rule
+    || a.route.source.match - b.route.source.match;
+}
+
+export function compareMatch(a: ir.HttpMatch, b: ir.HttpMatch): number {
+  const pa = a.path ?? { type: 'PathPrefix', value: '/' };
+  const pb = b.path ?? { type: 'PathPrefix', value: '/' };
+  return PATH_RANK[pa.type] - PATH_RANK[pb.type]
+    || (pa.type === 'Exact' ? 0 : pb.value.length - pa.value.length)
+    || Number(b.method !== undefined) - Number(a.method !== undefined)
+    || b.headers.length - a.headers.length
+    || b.query.length - a.query.length;
+}
+
+/** Missing timestamps sort after present ones (as if newest) so the order stays total. */
+function compareCreated(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  const ta = Date.parse(a), tb = Date.parse(b);
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return cmp(a, b);
+  return ta - tb;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+// Route status and attachment across every parent: which listeners take which compiled routes.
+import type { Condition } from '../api/meta.ts';
+import type * as gw from '../api/gateway.ts';
+import { CONTROLLER_NAME } from '../api/gateway.ts';
+import type { ObjectStatus } from '../status/types.ts';
+import * as c from '../status/conditions.ts';
+import { attachToParent, parentGatewayKey } from './attach.ts';
+import type { GatewayInfo } from './gateway.ts';
+import type { CompiledRoute } from './httproute.ts';
+
+export type ListenerRoutes = { route: CompiledRoute; hostnames: string[] };
+
+/** `gatewayKey/listenerName` → routes attached to that listener, one entry per route. */
+export type AttachedIndex = Map<string, Map<string, ListenerRoutes>>;
+
+export const listenerId = (gateway: string, listener: string) => `${gateway}/${listener}`;
+
+export function attachRoutes(
+  compiled: readonly CompiledRoute[], gateways: ReadonlyMap<string, GatewayInfo>,
+  namespaceLabels: (ns: string) => Record<string, string>,
+): { attached: AttachedIndex; status: ObjectStatus[] } {
+  const attached: AttachedIndex = new Map();
+  const status: ObjectStatus[] = [];
+  for (const cr of compiled) {
+    const r = cr.route;
+    const gen = r.metadata.generation ?? 1;
+    const resolved = resolvedRefs(cr, gen);
+    const parents: gw.RouteParentStatus[] = [];
+    for (const ref of r.spec.parentRefs ?? []) {
+      const key = parentGatewayKey(ref, cr.namespace);
+      const parent = key === null ? undefined : gateways.get(key);
+      if (!parent) continue;
+      const result = attachToParent(r, ref, parent, namespaceLabels);
+      let accepted: Condition;
+      if (!result.ok) accepted = result.condition;
+      else if (cr.unsupported.length > 0) accepted = c.routeUnsupportedValue(gen, cr.unsupported.join('; '));
+      else {
+        accepted = c.routeAccepted(gen);
+        for (const a of result.attachments) {
+          const id = listenerId(parent.key, a.listener.spec.name);
+          const byRoute = attached.get(id) ?? new Map<string, ListenerRoutes>();
+          attached.set(id, byRoute);
+          const routeKey = `${cr.namespace}/${r.metadata.name}`;
+          const prev = byRoute.get(routeKey);
+          byRoute.set(routeKey, { route: cr, hostnames: [...new Set([...(prev?.hostnames ?? []), ...a.hostnames])] });
+        }
+      }
+      parents.push({ parentRef: { ...ref }, controllerName: CONTROLLER_NAME, conditions: [accepted, resolved] });
+    }
+    if (parents.length > 0) {
+      status.push({ apiVersion: r.apiVersion, kind: 'HTTPRoute', namespace: cr.namespace, name: r.metadata.name, generation: gen, status: { parents } });
+    }
+  }
+  return { attached, status };
+}
+
+function resolvedRefs(cr: CompiledRoute, gen: number): Condition {
+  const first = cr.refProblems[0];
+  if (!first) return c.routeResolvedRefs(gen);
+  const message = cr.refProblems.map((p) => p.message).join('; ');
+  switch (first.reason) {
+    case 'RefNotPermitted': return c.routeRefNotPermitted(gen, message);
+    case 'InvalidKind': return c.routeInvalidKind(gen, message);
+    default: return c.routeBackendNotFound(gen, message);
+  }
+}
