@@ -1,4 +1,5 @@
 // Multi-document YAML manifests → Kubernetes objects, with the file and line of each for messages.
+// `metadata.generation` is left as the file gives it: the store manages it when absent.
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../api/meta.ts';
 
@@ -58,7 +59,6 @@ function normalize(value: unknown, file: string, line: number): KubeObject {
   const metadata = { ...meta };
   if (CLUSTER_SCOPED.has(o.kind)) delete metadata.namespace;
   else metadata.namespace = metadata.namespace || 'default';
-  if (metadata.generation === undefined) metadata.generation = 1;
   // YAML may read an unquoted timestamp as a Date; Kubernetes stores it as an RFC 3339 string.
   const created: unknown = metadata.creationTimestamp;
   if (created instanceof Date) metadata.creationTimestamp = created.toISOString().replace('.000Z', 'Z');

@@ -1,0 +1,169 @@
+// `portico run`: file source → debounce → translate → host addresses → data plane → finalize → status store,
+// with the admin API beside it, until SIGTERM or SIGINT.
+import { createHash } from 'node:crypto';
+import pino from 'pino';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdminServer, type AdminServer } from '../admin/server.ts';
+import { createDataPlane } from '../dataplane/index.ts';
+import type { ApplyResult } from '../dataplane/contract.ts';
+import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
+import type { ProxyConfig } from '../ir/types.ts';
+import { debounce } from '../sources/debounce.ts';
+import { FileSource } from '../sources/file.ts';
+import { SourceError } from '../sources/files.ts';
+import { ResourceStore, stableJson } from '../sources/store.ts';
+import { finalize } from '../status/finalize.ts';
+import { StatusStore } from '../status/store.ts';
+import { translate } from '../translate/index.ts';
+import { openAccessLog } from './access-log.ts';
+import type { RunArgs } from './args.ts';
+import { DemoBackends } from './demo-backends.ts';
+import { problems } from './format.ts';
+
+/** How long requests in flight may take to finish on shutdown. */
+const DRAIN_GRACE_MS = 10_000;
+
+export async function run(args: RunArgs): Promise<number> {
+  const log = pino({ level: args.logLevel, base: undefined }, pino.destination({ dest: 2, sync: true }));
+  let pool: AddressPool | null = null;
+  try {
+    pool = args.addressPool ? new AddressPool(args.addressPool) : null;
+  } catch (err) {
+    if (err instanceof PoolError) return fail(err.message, 2);
+    throw err;
+  }
+
+  const metrics = createMetrics();
+  const accessLog = openAccessLog(args.accessLog);
+  const dataPlane = createDataPlane({
+    allowLoopbackEndpoints: true,
+    accessLog: accessLog.write,
+    metricsRegistry: metrics.registry,
+    warn: (message) => log.warn(message),
+  });
+  const store = new ResourceStore();
+  const statuses = new StatusStore();
+  const demo = args.demoBackends ? new DemoBackends(log) : null;
+  let live: ProxyConfig[] = [];
+  let ready = false;
+  const listening = new Set<string>();
+  let lastProblems = new Set<string>();
+
+  let admin: AdminServer;
+  try {
+    admin = await startAdminServer(args.admin.host, args.admin.port, {
+      registry: metrics.registry,
+      isReady: () => ready,
+      status: () => statuses.items(),
+      config: () => live,
+    });
+  } catch (err) {
+    await dataPlane.close(0);
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return fail(`cannot start the admin API on ${args.admin.host}:${args.admin.port} (${code}); choose another with --admin HOST:PORT`, 1);
+  }
+  log.info({ url: admin.url }, `admin API on ${admin.url}`);
+
+  const rebuild = async () => {
+    const snapshot = store.snapshot();
+    if (demo) await demo.sync(snapshot);
+    const endTranslate = metrics.translateDuration.startTimer();
+    const result = translate(snapshot);
+    endTranslate();
+    const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
+    const versioned = configs.map((c) => ({ ...c, version: contentVersion(c) }));
+    const endApply = metrics.applyDuration.startTimer();
+    let results: ApplyResult[];
+    try {
+      results = await dataPlane.apply(versioned);
+      metrics.configApplies.inc({ result: 'ok' });
+    } catch (err) {
+      metrics.configApplies.inc({ result: 'error' });
+      throw err;
+    } finally {
+      endApply();
+    }
+    live = versioned;
+    ready = true;
+    metrics.configVersion.inc();
+    metrics.sourceErrors.set(source.errors().length);
+    const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
+    reportListeners(results);
+    for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
+    const now = new Set(problems(status));
+    for (const p of now) if (!lastProblems.has(p)) log.warn(p);
+    lastProblems = now;
+  };
+
+  const reportListeners = (results: readonly ApplyResult[]) => {
+    const seen = new Set<string>();
+    for (const r of results) {
+      for (const l of r.listeners) {
+        const url = `http://${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
+        const key = `${r.gateway} ${url}`;
+        if (!l.bound) {
+          log.error({ gateway: r.gateway, address: l.address, port: l.port, error: l.error },
+            `gateway ${r.gateway} cannot listen on ${url} (${l.error ?? 'not bound'}); see GET /status for its conditions`);
+          continue;
+        }
+        seen.add(key);
+        if (!listening.has(key)) {
+          const all = l.address === '0.0.0.0' || l.address === '::' ? ' (all interfaces)' : '';
+          log.info({ gateway: r.gateway, url }, `gateway ${r.gateway} listening on ${url}${all}`);
+        }
+      }
+    }
+    for (const key of listening) if (!seen.has(key)) log.info(`gateway ${key.replace(' ', ' stopped listening on ')}`);
+    listening.clear();
+    for (const k of seen) listening.add(k);
+  };
+
+  const rebuilds = debounce(rebuild, {
+    holdoffMs: 20,
+    maxMs: 200,
+    onError: (err) => log.error({ err }, `applying the new configuration failed: ${(err as Error)?.message ?? err}; the previous one stays live`),
+  });
+  const source = new FileSource({ paths: args.files, store, log, onChange: () => rebuilds.trigger() });
+
+  const shutdown = async () => {
+    source.close();
+    rebuilds.cancel();
+    await rebuilds.idle();
+    await dataPlane.close(DRAIN_GRACE_MS);
+    await demo?.close();
+    await admin.close();
+    accessLog.close();
+  };
+
+  try {
+    await source.start();
+  } catch (err) {
+    await shutdown();
+    if (err instanceof SourceError) return fail(err.message, 2);
+    throw err;
+  }
+  await rebuilds.flush();
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info(`${signal}: draining (up to ${DRAIN_GRACE_MS / 1000}s for requests in flight)`);
+  // A second signal means "now": skip the drain.
+  const hurry = () => process.exit(1);
+  process.once('SIGTERM', hurry);
+  process.once('SIGINT', hurry);
+  await shutdown();
+  log.info('stopped');
+  return 0;
+}
+
+/** Short content hash: the same config always gets the same version, so an unchanged Gateway is not rebuilt. */
+function contentVersion(c: ProxyConfig): string {
+  return createHash('sha256').update(stableJson({ ...c, version: '' })).digest('hex').slice(0, 12);
+}
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`portico run: ${message}\n`);
+  return code;
+}

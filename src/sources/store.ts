@@ -1,0 +1,107 @@
+// Holds the live objects of every source, with the bookkeeping the API server would do for us in a cluster:
+// generation bumps on spec changes, a creationTimestamp kept across reloads.
+import type { KubeObject, Origin } from '../api/meta.ts';
+import { objectId, snapshotOf, type ResourceSnapshot } from '../api/snapshot.ts';
+
+type Entry = {
+  object: KubeObject;
+  origin: Origin;
+};
+
+export type StoreOptions = {
+  /** Clock for creationTimestamp of objects that did not give one; injected by tests. */
+  now?: () => Date;
+};
+
+export class ResourceStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #now: () => Date;
+  #revision = 0;
+
+  constructor(options: StoreOptions = {}) {
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Bumped on every change; lets callers skip work when nothing moved. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Stores an object as the source read it. A `metadata.generation` left undefined is managed here: 1 for a new
+   * object, +1 when a live object's spec changes. Returns whether anything observable changed.
+   */
+  upsert(input: KubeObject, origin: Origin = {}): boolean {
+    const id = objectId(input);
+    const prev = this.#entries.get(id);
+    const given = input.metadata.generation;
+    const metadata = { ...input.metadata };
+    if (given === undefined) {
+      if (!prev) metadata.generation = 1;
+      else metadata.generation = (prev.object.metadata.generation ?? 1) + (sameSpec(prev.object, input) ? 0 : 1);
+    }
+    if (metadata.creationTimestamp === undefined) {
+      metadata.creationTimestamp = prev?.object.metadata.creationTimestamp ?? rfc3339(this.#now());
+    }
+    const object = { ...input, metadata } as KubeObject;
+    if (prev && sameOrigin(prev.origin, origin) && stableJson(prev.object) === stableJson(object)) return false;
+    this.#entries.set(id, { object, origin });
+    this.#revision++;
+    return true;
+  }
+
+  delete(kind: string, namespace: string | undefined, name: string): boolean {
+    const removed = this.#entries.delete(`${kind}/${namespace ?? ''}/${name}`);
+    if (removed) this.#revision++;
+    return removed;
+  }
+
+  get(id: string): KubeObject | undefined {
+    return this.#entries.get(id)?.object;
+  }
+
+  ids(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  objects(): KubeObject[] {
+    return [...this.#entries.values()].map((e) => e.object);
+  }
+
+  snapshot(): ResourceSnapshot {
+    const origins = new Map<string, Origin>();
+    for (const [id, e] of this.#entries) origins.set(id, e.origin);
+    return snapshotOf(this.objects(), origins);
+  }
+}
+
+/** Everything but metadata and status is "spec" for generation purposes (EndpointSlice keeps its fields at top level). */
+function sameSpec(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
+    return stableJson(rest);
+  };
+  return strip(a) === strip(b);
+}
+
+function sameOrigin(a: Origin, b: Origin): boolean {
+  return a.file === b.file && a.line === b.line;
+}
+
+/** JSON with sorted keys, so key order in a file does not count as a change. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+export function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,122 @@
+// Programmed comes from the data plane's answer: translation assumed every valid listener would bind;
+// here the bind results confirm it or say why not, in the spec's reasons.
+import type { GatewayStatus, ListenerStatus } from '../api/gateway.ts';
+import type { Condition } from '../api/meta.ts';
+import type { ApplyResult, ListenerBindResult } from '../dataplane/contract.ts';
+import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
+import { gatewayListenersNotValid } from './conditions.ts';
+import type { ObjectStatus, StatusSnapshot } from './types.ts';
+
+export type FinalizeOptions = {
+  /** Gateways that needed an address from the pool and got none, with the reason; they were not applied. */
+  unassigned?: ReadonlyMap<GatewayKey, string>;
+};
+
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/** Returns a copy of `status` with each applied Gateway's Programmed conditions and addresses from the bind results. */
+export function finalize(
+  status: StatusSnapshot,
+  results: readonly ApplyResult[],
+  configs: readonly ProxyConfig[],
+  options: FinalizeOptions = {},
+): StatusSnapshot {
+  const resultByGateway = new Map(results.map((r) => [r.gateway, r]));
+  const configByGateway = new Map(configs.map((c) => [c.gateway, c]));
+  return status.map((s): ObjectStatus => {
+    if (s.kind !== 'Gateway') return s;
+    const key = `${s.namespace}/${s.name}` as GatewayKey;
+    const unassigned = options.unassigned?.get(key);
+    if (unassigned !== undefined) return { ...s, status: addressNotAssigned(s.status, s.generation, unassigned) };
+    const config = configByGateway.get(key);
+    const result = resultByGateway.get(key);
+    if (!config || !result) return s;
+    return { ...s, status: fromBindResults(structuredClone(s.status), s.generation, config, result.listeners) };
+  });
+}
+
+function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, binds: readonly ListenerBindResult[]): GatewayStatus {
+  const portOf = new Map<string, number>();
+  for (const l of config.listeners) for (const h of l.hosts) portOf.set(h.listener, l.port);
+  const bindsByPort = new Map<number, ListenerBindResult[]>();
+  for (const b of binds) bindsByPort.set(b.port, [...(bindsByPort.get(b.port) ?? []), b]);
+
+  const unusable = binds.filter((b) => !b.bound && b.error === 'EADDRNOTAVAIL');
+  let boundListeners = 0;
+  let portFailures = 0;
+  for (const ls of st.listeners ?? []) {
+    const port = portOf.get(ls.name);
+    if (port === undefined) continue; // translation found it invalid; its status already says why
+    const mine = bindsByPort.get(port) ?? [];
+    const failed = mine.filter((b) => !b.bound);
+    if (mine.length > 0 && failed.length === 0) {
+      boundListeners++;
+      setCondition(ls, cond('Programmed', 'True', 'Programmed', `Listener is bound on ${mine.map(where).join(', ')}`, gen));
+      continue;
+    }
+    const detail = failed.length > 0 ? failed.map((b) => `${where(b)}: ${b.error ?? 'not bound'}`).join(', ') : `port ${port} was not bound`;
+    const addressOnly = failed.length > 0 && failed.every((b) => b.error === 'EADDRNOTAVAIL');
+    if (!addressOnly) {
+      portFailures++;
+      setCondition(ls, cond('Accepted', 'False', 'PortUnavailable',
+        `port ${port} cannot be bound (${detail}); free the port or choose another one`, gen));
+    }
+    setCondition(ls, cond('Programmed', 'False', 'Invalid', `Listener is not bound (${detail})`, gen));
+  }
+
+  const conditions = st.conditions ?? [];
+  const upsert = (c: Condition) => {
+    const i = conditions.findIndex((x) => x.type === c.type);
+    if (i >= 0) conditions[i] = c;
+    else conditions.push(c);
+  };
+  if (portFailures > 0) {
+    const names = (st.listeners ?? []).filter((l) => isFalse(l, 'Accepted')).map((l) => l.name);
+    const stillOk = (st.listeners ?? []).some((l) => !isFalse(l, 'Accepted'));
+    upsert(gatewayListenersNotValid(gen, stillOk, `listener(s) ${names.join(', ')} cannot bind their port`));
+  }
+  if (unusable.length > 0) {
+    const addrs = [...new Set(unusable.map((b) => b.address))].join(', ');
+    upsert(cond('Programmed', 'False', 'AddressNotUsable',
+      `address ${addrs} is not assigned to any interface of this host; use an address of this host in spec.addresses or remove it`, gen));
+  } else if (boundListeners > 0) {
+    upsert(cond('Programmed', 'True', 'Programmed', 'Gateway is programmed: its listeners are bound and the configuration is live', gen));
+  } else if (portOf.size > 0) {
+    upsert(cond('Programmed', 'False', 'Invalid', 'Gateway is not programmed: no listener could be bound; see the listener conditions', gen));
+  }
+  st.conditions = conditions;
+
+  if (config.addresses.length > 0) {
+    const bound = [...new Set(binds.filter((b) => b.bound && !WILDCARD.has(b.address)).map((b) => b.address))];
+    if (bound.length > 0) st.addresses = bound.map((value) => ({ type: 'IPAddress', value }));
+    else delete st.addresses;
+  }
+  return st;
+}
+
+function addressNotAssigned(status: GatewayStatus, gen: number, why: string): GatewayStatus {
+  const st = structuredClone(status);
+  const message = `no address could be assigned: ${why}`;
+  st.conditions = [...(st.conditions ?? []).filter((c) => c.type !== 'Programmed'), cond('Programmed', 'False', 'AddressNotAssigned', message, gen)];
+  for (const ls of st.listeners ?? []) setCondition(ls, cond('Programmed', 'False', 'Pending', `Listener waits for the Gateway's address: ${why}`, gen));
+  delete st.addresses;
+  return st;
+}
+
+function where(b: ListenerBindResult): string {
+  return b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
+}
+
+function isFalse(ls: ListenerStatus, type: string): boolean {
+  return ls.conditions.some((c) => c.type === type && c.status === 'False');
+}
+
+function setCondition(ls: ListenerStatus, c: Condition): void {
+  const i = ls.conditions.findIndex((x) => x.type === c.type);
+  if (i >= 0) ls.conditions[i] = c;
+  else ls.conditions.push(c);
+}
+
+function cond(type: string, status: Condition['status'], reason: string, message: string, gen: number): Condition {
+  return { type, status, reason, message, observedGeneration: gen };
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { debounce } from '../../src/sources/debounce.ts';
+
+test('a burst of triggers runs once', async () => {
+  let runs = 0;
+  const d = debounce(() => { runs++; }, { holdoffMs: 5, maxMs: 50 });
+  for (let i = 0; i < 20; i++) d.trigger();
+  await d.idle();
+  assert.equal(runs, 1);
+});
+
+test('flush runs pending work now', async () => {
+  let runs = 0;
+  const d = debounce(() => { runs++; }, { holdoffMs: 10_000, maxMs: 10_000 });
+  d.trigger();
+  await d.flush();
+  assert.equal(runs, 1);
+  await d.flush();
+  assert.equal(runs, 1);
+});
+
+
+test('runs are serialised and the last trigger is applied', async () => {
+  const order: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let runs = 0;
+  const d = debounce(async () => {
+    runs++;
+    order.push(`start${runs}`);
+    if (runs === 1) await gate;
+    order.push(`end${runs}`);
+  }, { holdoffMs: 1, maxMs: 5 });
+  d.trigger();
+  while (runs === 0) await new Promise((r) => setImmediate(r));
+  d.trigger();
+  d.trigger();
+  release();
+  await d.flush();
+  assert.deepEqual(order, ['start1', 'end1', 'start2', 'end2']);
+});
+
+test('an error in the function is reported and later runs still happen', async () => {
+  const errors: unknown[] = [];
+  let runs = 0;
+  const d = debounce(() => { runs++; if (runs === 1) throw new Error('boom'); }, { holdoffMs: 1, onError: (e) => errors.push(e) });
+  d.trigger();
+  await d.idle();
+  d.trigger();
+  await d.idle();
+  assert.equal(runs, 2);
+  assert.equal(errors.length, 1);
+});
+
+test('cancel drops pending work', async () => {
+  let runs = 0;
+  const d = debounce(() => { runs++; }, { holdoffMs: 5 });
+  d.trigger();
+  d.cancel();
+  await d.idle();
+  d.trigger();
+  await d.flush();
+  assert.equal(runs, 0);
+});

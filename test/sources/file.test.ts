@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileSource, type SourceLog } from '../../src/sources/file.ts';
+import { SourceError } from '../../src/sources/files.ts';
+import { ResourceStore } from '../../src/sources/store.ts';
+
+const svc = (name: string, port = 80, extra = '') =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n${extra}spec:\n  ports:\n    - port: ${port}\n`;
+
+function recorder() {
+  const lines: { level: string; msg: string; fields: object }[] = [];
+  const log: SourceLog = {
+    info: (fields, msg) => lines.push({ level: 'info', msg, fields }),
+    warn: (fields, msg) => lines.push({ level: 'warn', msg, fields }),
+    error: (fields, msg) => lines.push({ level: 'error', msg, fields }),
+  };
+  return { lines, log };
+}
+
+/** Polls until `check` passes or the bound is reached; watch events arrive when the OS delivers them. */
+async function eventually(check: () => void, tries = 200): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return check();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+async function setup(paths: (dir: string) => string[], options: { watch?: boolean } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-src-'));
+  const store = new ResourceStore();
+  const { lines, log } = recorder();
+  let changes = 0;
+  const make = () => new FileSource({ paths: paths(dir), store, log, onChange: () => changes++, pollMs: 0, ...options });
+  return { dir, store, lines, make, changes: () => changes, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+test('reads a directory recursively, yaml/yml/json only, defaults the namespace', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  await mkdir(join(s.dir, 'sub'));
+  await writeFile(join(s.dir, 'a.yaml'), svc('a'));
+  await writeFile(join(s.dir, 'sub', 'b.yml'), svc('b'));
+  await writeFile(join(s.dir, 'c.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'c', namespace: 'x' }, spec: {} }));
+  await writeFile(join(s.dir, 'notes.txt'), 'not a manifest');
+  const src = s.make();
+  await src.start();
+  assert.deepEqual(s.store.ids().sort(), ['Service/default/a', 'Service/default/b', 'Service/x/c']);
+  assert.equal(s.store.get('Service/default/a')!.metadata.generation, 1);
+  src.close();
+});
+
+test('a -f path that does not exist fails start with a SourceError naming it', async (t) => {
+  const s = await setup((d) => [join(d, 'missing.yaml')]);
+  t.after(s.cleanup);
+  await assert.rejects(s.make().start(), (err: Error) => err instanceof SourceError && /missing\.yaml: no such file/.test(err.message));
+});
+
+test('watch picks up edits, new files and deletions', async (t) => {
+  const s = await setup((d) => [d]);
+  t.after(s.cleanup);
+  await writeFile(join(s.dir, 'a.yaml'), svc('a'));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  assert.deepEqual(s.store.ids(), ['Service/default/a']);
+
+  await writeFile(join(s.dir, 'a.yaml'), svc('a', 81));
+  await eventually(() => assert.equal((s.store.get('Service/default/a') as any).spec.ports[0].port, 81));
+  assert.equal(s.store.get('Service/default/a')!.metadata.generation, 2);
+
+  await mkdir(join(s.dir, 'new'));
+  await writeFile(join(s.dir, 'new', 'b.yaml'), svc('b'));
+  await eventually(() => assert.ok(s.store.get('Service/default/b')));
+
+  await rm(join(s.dir, 'a.yaml'));
+  await eventually(() => assert.equal(s.store.get('Service/default/a'), undefined));
+  assert.ok(s.changes() >= 3);
+});
+
+test('a named file replaced by rename (editor save) is picked up', async (t) => {
+  const s = await setup((d) => [join(d, 'one.yaml')]);
+  t.after(s.cleanup);
+  await writeFile(join(s.dir, 'one.yaml'), svc('a'));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  await writeFile(join(s.dir, '.one.yaml.swp'), svc('a', 99));
+  await rename(join(s.dir, '.one.yaml.swp'), join(s.dir, 'one.yaml'));
+  await eventually(() => assert.equal((s.store.get('Service/default/a') as any).spec.ports[0].port, 99));
+});
+
+test('a parse error is logged with file:line and the last good content stays', async (t) => {
+  const s = await setup((d) => [d]);
+  t.after(s.cleanup);
+  const file = join(s.dir, 'a.yaml');
+  await writeFile(file, svc('a'));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  await writeFile(file, svc('a') + 'spec: [unclosed\n  - x: :\n');
+  await eventually(() => assert.ok(s.lines.some((l) => l.level === 'error')));
+  const err = s.lines.find((l) => l.level === 'error')!;
+  assert.match(err.msg, new RegExp(`${file.replace(/[.]/g, '\\.')}:\\d+: `));
+  assert.match(err.msg, /keeping its last good content/);
+  assert.ok(s.store.get('Service/default/a'));
+  assert.equal(src.errors().length, 1);
+  await writeFile(file, svc('z'));
+  await eventually(() => assert.ok(s.store.get('Service/default/z')));
+  assert.equal(s.store.get('Service/default/a'), undefined);
+  assert.equal(src.errors().length, 0);
+});
+
+test('duplicates: the first file by path wins, with a warning naming both', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  await writeFile(join(s.dir, 'b.yaml'), svc('x', 2));
+  await writeFile(join(s.dir, 'a.yaml'), svc('x', 1));
+  const src = s.make();
+  await src.start();
+  assert.equal((s.store.get('Service/default/x') as any).spec.ports[0].port, 1);
+  const warn = s.lines.find((l) => l.level === 'warn')!;
+  assert.match(warn.msg, /Service\/default\/x is defined twice: using .*a\.yaml:\d+, ignoring .*b\.yaml:\d+/);
+  src.close();
+});
+
+test('generation given in the file is kept; creationTimestamp survives reloads', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  const file = join(s.dir, 'a.yaml');
+  await writeFile(file, svc('a', 80, '  generation: 4\n'));
+  const src = s.make();
+  await src.start();
+  const created = s.store.get('Service/default/a')!.metadata.creationTimestamp;
+  assert.equal(s.store.get('Service/default/a')!.metadata.generation, 4);
+  await writeFile(file, svc('a', 81, '  generation: 4\n'));
+  await src.scan();
+  assert.equal(s.store.get('Service/default/a')!.metadata.generation, 4);
+  assert.equal(s.store.get('Service/default/a')!.metadata.creationTimestamp, created);
+  src.close();
+});

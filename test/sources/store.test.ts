@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ResourceStore } from '../../src/sources/store.ts';
+import type { KubeObject } from '../../src/api/meta.ts';
+
+const route = (spec: object, meta: object = {}): KubeObject =>
+  ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'default', ...meta }, spec }) as KubeObject;
+
+function clock(start = Date.parse('2025-01-01T00:00:00Z')) {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+}
+
+test('new object without generation gets 1 and first-seen creationTimestamp', () => {
+  const c = clock();
+  const s = new ResourceStore({ now: c.now });
+  assert.equal(s.upsert(route({ hostnames: ['a'] }), { file: 'a.yaml', line: 1 }), true);
+  const o = s.get('HTTPRoute/default/r')!;
+  assert.equal(o.metadata.generation, 1);
+  assert.equal(o.metadata.creationTimestamp, '2025-01-01T00:00:00Z');
+});
+
+test('spec change bumps generation; identical reload changes nothing; creationTimestamp kept', () => {
+  const c = clock();
+  const s = new ResourceStore({ now: c.now });
+  s.upsert(route({ hostnames: ['a'] }));
+  c.advance(60_000);
+  assert.equal(s.upsert(route({ hostnames: ['a'] })), false);
+  assert.equal(s.upsert(route({ hostnames: ['b'] })), true);
+  const o = s.get('HTTPRoute/default/r')!;
+  assert.equal(o.metadata.generation, 2);
+  assert.equal(o.metadata.creationTimestamp, '2025-01-01T00:00:00Z');
+  // A label change is a change, but not a spec change.
+  assert.equal(s.upsert(route({ hostnames: ['b'] }, { labels: { x: 'y' } })), true);
+  assert.equal(s.get('HTTPRoute/default/r')!.metadata.generation, 2);
+});
+
+test('key order in the file is not a change', () => {
+  const s = new ResourceStore();
+  s.upsert(route({ hostnames: ['a'], rules: [] }));
+  assert.equal(s.upsert(route({ rules: [], hostnames: ['a'] })), false);
+});
+
+test('generation and creationTimestamp from the file are kept', () => {
+  const s = new ResourceStore();
+  s.upsert(route({ hostnames: ['a'] }, { generation: 7, creationTimestamp: '2020-02-02T00:00:00Z' }));
+  s.upsert(route({ hostnames: ['b'] }, { generation: 7, creationTimestamp: '2020-02-02T00:00:00Z' }));
+  const o = s.get('HTTPRoute/default/r')!;
+  assert.equal(o.metadata.generation, 7);
+  assert.equal(o.metadata.creationTimestamp, '2020-02-02T00:00:00Z');
+});
+
+test('delete reports whether something went away; snapshot carries origins', () => {
+  const s = new ResourceStore();
+  s.upsert(route({}), { file: 'x.yaml', line: 3 });
+  const snap = s.snapshot();
+  assert.equal(snap.httpRoutes.length, 1);
+  assert.deepEqual(snap.origins?.get('HTTPRoute/default/r'), { file: 'x.yaml', line: 3 });
+  assert.equal(s.delete('HTTPRoute', 'default', 'r'), true);
+  assert.equal(s.delete('HTTPRoute', 'default', 'r'), false);
+  assert.equal(s.snapshot().httpRoutes.length, 0);
+});
+
+test('an origin change alone counts as a change', () => {
+  const s = new ResourceStore();
+  s.upsert(route({}), { file: 'x.yaml', line: 3 });
+  assert.equal(s.upsert(route({}), { file: 'x.yaml', line: 9 }), true);
+});
