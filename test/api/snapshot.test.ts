@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { snapshotOf, objectId } from '../src/api/snapshot.ts';
+import { snapshotOf, objectId } from '../../src/api/snapshot.ts';
 
 test('snapshotOf sorts by namespace and name and drops unknown kinds', () => {
   const mk = (kind: string, ns: string, name: string) => ({ apiVersion: 'v1', kind, metadata: { namespace: ns, name } });
