@@ -1,7 +1,8 @@
 // Multi-document YAML manifests → Kubernetes objects, with the file and line of each for messages.
 // `metadata.generation` is left as the file gives it: the store manages it when absent.
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { KubeObject } from '../api/meta.ts';
+import { checkObjectShape } from '../api/schema.ts';
 
 /** Kinds that live outside namespaces; every other kind without a namespace goes to `default`. */
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
@@ -39,13 +40,28 @@ export function parseManifests(text: string, file: string): ParsedObject[] {
     if (Array.isArray(value) || typeof value !== 'object') {
       throw new ManifestError(file, start, 'expected a Kubernetes object (a mapping with apiVersion, kind and metadata)');
     }
-    const items = (value as { kind?: unknown }).kind === 'List' ? (value as { items?: unknown[] }).items ?? [] : [value];
-    for (const item of items) out.push({ object: normalize(item, file, start), file, line: start });
+    const isList = (value as { kind?: unknown }).kind === 'List';
+    const items = isList ? (value as { items?: unknown[] }).items ?? [] : [value];
+    for (const [i, item] of items.entries()) {
+      const prefix = isList ? ['items', i] : [];
+      const lineOf = (path: readonly (string | number)[]) => fieldLine(doc, lines, [...prefix, ...path]) ?? start;
+      out.push({ object: normalize(item, file, lineOf), file, line: lineOf([]) });
+    }
   }
   return out;
 }
 
-function normalize(value: unknown, file: string, line: number): KubeObject {
+/** The line of the deepest node on `path` that exists, so a wrong field is reported where it is written. */
+function fieldLine(doc: Document, lines: LineCounter, path: readonly (string | number)[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function normalize(value: unknown, file: string, lineOf: (path: readonly (string | number)[]) => number): KubeObject {
+  const line = lineOf([]);
   const o = value as Partial<KubeObject>;
   if (typeof o !== 'object' || o === null) throw new ManifestError(file, line, 'expected a Kubernetes object');
   if (typeof o.apiVersion !== 'string' || o.apiVersion === '') {
@@ -62,5 +78,8 @@ function normalize(value: unknown, file: string, line: number): KubeObject {
   // YAML may read an unquoted timestamp as a Date; Kubernetes stores it as an RFC 3339 string.
   const created: unknown = metadata.creationTimestamp;
   if (created instanceof Date) metadata.creationTimestamp = created.toISOString().replace('.000Z', 'Z');
-  return { ...(o as KubeObject), metadata };
+  const object = { ...(o as KubeObject), metadata };
+  const problem = checkObjectShape(object as unknown as Record<string, unknown>);
+  if (problem) throw new ManifestError(file, lineOf(problem.path), problem.message);
+  return object;
 }

@@ -26,11 +26,23 @@ export const gatewayUnsupportedAddress = (gen: number, detail: string): Conditio
   cond('Accepted', false, 'UnsupportedAddress',
     `${detail}; use spec.addresses entries of type IPAddress with a valid IPv4 or IPv6 value, or remove spec.addresses`, gen);
 
-export const gatewayProgrammed = (gen: number): Condition =>
-  cond('Programmed', true, 'Programmed', 'Gateway configuration is generated for the data plane', gen);
+export const gatewayProgrammed = (gen: number, detail = 'Gateway configuration is generated for the data plane'): Condition =>
+  cond('Programmed', true, 'Programmed', detail, gen);
 
 export const gatewayNotProgrammed = (gen: number, detail: string): Condition =>
   cond('Programmed', false, 'Invalid', `Gateway is not programmed: ${detail}`, gen);
+
+/** An address in spec.addresses cannot be bound on this host (EADDRNOTAVAIL). */
+export const gatewayAddressNotUsable = (gen: number, detail: string): Condition =>
+  cond('Programmed', false, 'AddressNotUsable',
+    `${detail}; use an address of this host in spec.addresses or remove it`, gen);
+
+/** The Gateway needed an address from the pool and got none; it was not applied. */
+export const gatewayAddressNotAssigned = (gen: number, detail: string): Condition =>
+  cond('Programmed', false, 'AddressNotAssigned', `no address could be assigned: ${detail}`, gen);
+
+export const gatewayPending = (gen: number, detail: string): Condition =>
+  cond('Programmed', false, 'Pending', `Gateway is not programmed yet: ${detail}`, gen);
 
 // ---- Listener
 
@@ -45,11 +57,16 @@ export const listenerUnsupportedProtocol = (gen: number, protocol: string): Cond
 export const listenerNotAcceptedConflicted = (gen: number, reason: 'HostnameConflict' | 'ProtocolConflict'): Condition =>
   cond('Accepted', false, reason, 'Listener is not accepted because it conflicts with another listener; see the Conflicted condition', gen);
 
-export const listenerProgrammed = (gen: number): Condition =>
-  cond('Programmed', true, 'Programmed', 'Listener configuration is generated for the data plane', gen);
+export const listenerProgrammed = (gen: number, detail = 'Listener configuration is generated for the data plane'): Condition =>
+  cond('Programmed', true, 'Programmed', detail, gen);
 
-export const listenerNotProgrammed = (gen: number, detail: string): Condition =>
-  cond('Programmed', false, 'Invalid', `Listener is not programmed: ${detail}`, gen);
+/** Invalid: the listener's config or its bind failed; Pending: it waits for something else (e.g. an address). */
+export const listenerNotProgrammed = (gen: number, reason: 'Invalid' | 'Pending', detail: string): Condition =>
+  cond('Programmed', false, reason,
+    reason === 'Pending' ? `Listener is not programmed yet: ${detail}` : `Listener is not programmed: ${detail}`, gen);
+
+export const listenerPortUnavailable = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'PortUnavailable', `${detail}; free the port or choose another one`, gen);
 
 export const listenerResolvedRefs = (gen: number): Condition =>
   cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved', gen);
@@ -88,6 +105,10 @@ export const routeNoMatchingParent = (gen: number, detail: string): Condition =>
 
 export const routeUnsupportedValue = (gen: number, detail: string): Condition =>
   cond('Accepted', false, 'UnsupportedValue', `${detail}`, gen);
+
+/** Some rules were dropped; the route stays Accepted with the rest (spec: PartiallyInvalid, reason UnsupportedValue). */
+export const routePartiallyInvalid = (gen: number, detail: string): Condition =>
+  cond('PartiallyInvalid', true, 'UnsupportedValue', `${detail}; fix these rules to serve them`, gen);
 
 export const routeResolvedRefs = (gen: number): Condition =>
   cond('ResolvedRefs', true, 'ResolvedRefs', 'All backend references are resolved', gen);

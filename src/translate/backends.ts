@@ -58,8 +58,12 @@ export class BackendResolver {
     const seen = new Map<string, ir.Endpoint>();
     for (const es of this.slices.get(`${ns}/${svc}`) ?? []) {
       let port: number | undefined;
-      if (!es.ports || es.ports.length === 0) port = typeof sp.targetPort === 'number' ? sp.targetPort : sp.port;
-      else port = es.ports.find((p) => (p.name ?? '') === (sp.name ?? ''))?.port;
+      if (!es.ports || es.ports.length === 0) {
+        // A named targetPort is resolved per Pod by the slice's ports; without them the port is unknown, and
+        // guessing the Service port would send traffic to the wrong one. Skip the slice: no endpoint answers 503.
+        if (typeof sp.targetPort === 'string') continue;
+        port = sp.targetPort ?? sp.port;
+      } else port = es.ports.find((p) => (p.name ?? '') === (sp.name ?? ''))?.port;
       if (port === undefined) continue;
       for (const e of es.endpoints ?? []) {
         if (e.conditions?.ready === false) continue;

@@ -1,6 +1,7 @@
 // HTTPRoute filters → IR filters and redirect actions. Unsupported filters are reported, never silently dropped.
 import type * as gw from '../api/gateway.ts';
 import type * as ir from '../ir/types.ts';
+import { headerNameProblem, headerValueProblem, hostnameProblem, pathValueProblem } from '../ir/validate.ts';
 
 export type RuleFilters = { filters: ir.HttpFilter[]; redirect?: ir.RedirectAction; problems: string[] };
 
@@ -13,10 +14,10 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
     const where = `${at}.filters[${i}]`;
     switch (f.type) {
       case 'RequestHeaderModifier':
-        out.filters.push({ type: 'RequestHeaderModifier', modifier: headerModifier(f.requestHeaderModifier) });
+        out.filters.push({ type: 'RequestHeaderModifier', modifier: headerModifier(f.requestHeaderModifier, `${where}.requestHeaderModifier`, out.problems) });
         break;
       case 'ResponseHeaderModifier':
-        out.filters.push({ type: 'ResponseHeaderModifier', modifier: headerModifier(f.responseHeaderModifier) });
+        out.filters.push({ type: 'ResponseHeaderModifier', modifier: headerModifier(f.responseHeaderModifier, `${where}.responseHeaderModifier`, out.problems) });
         break;
       case 'RequestRedirect': {
         const r = f.requestRedirect ?? {};
@@ -25,7 +26,12 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
           out.problems.push(`${where}: redirect statusCode ${statusCode} is not supported; use 301, 302, 303, 307 or 308`);
           break;
         }
-        const path = pathModifier(r.path, where, prefixOnly, out.problems);
+        if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https') {
+          out.problems.push(`${where}.requestRedirect.scheme ${JSON.stringify(r.scheme)} is not supported; use http or https`);
+          break;
+        }
+        checkHostname(r.hostname, `${where}.requestRedirect.hostname`, out.problems);
+        const path = pathModifier(r.path, where, 'requestRedirect', prefixOnly, out.problems);
         out.redirect = {
           type: 'Redirect', statusCode: statusCode as ir.RedirectAction['statusCode'],
           ...(r.scheme ? { scheme: r.scheme } : {}), ...(r.hostname ? { hostname: r.hostname } : {}),
@@ -35,7 +41,8 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
       }
       case 'URLRewrite': {
         const r = f.urlRewrite ?? {};
-        const path = pathModifier(r.path, where, prefixOnly, out.problems);
+        checkHostname(r.hostname, `${where}.urlRewrite.hostname`, out.problems);
+        const path = pathModifier(r.path, where, 'urlRewrite', prefixOnly, out.problems);
         out.filters.push({ type: 'URLRewrite', ...(r.hostname ? { hostname: r.hostname } : {}), ...(path ? { path } : {}) });
         break;
       }
@@ -49,7 +56,18 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
   return out;
 }
 
-function headerModifier(m: gw.HTTPHeaderFilter | undefined): ir.HeaderModifier {
+/** Names and values go to sockets as written; one CR or LF would make Node throw while answering. */
+function headerModifier(m: gw.HTTPHeaderFilter | undefined, at: string, problems: string[]): ir.HeaderModifier {
+  for (const op of ['set', 'add'] as const) {
+    for (const [i, h] of (m?.[op] ?? []).entries()) {
+      const p = headerNameProblem(h.name) ?? headerValueProblem(h.value);
+      if (p) problems.push(`${at}.${op}[${i}]: ${p}; fix or remove it`);
+    }
+  }
+  for (const [i, name] of (m?.remove ?? []).entries()) {
+    const p = headerNameProblem(name, false);
+    if (p) problems.push(`${at}.remove[${i}]: ${p}; fix or remove it`);
+  }
   return {
     set: (m?.set ?? []).map((h) => ({ name: h.name, value: h.value })),
     add: (m?.add ?? []).map((h) => ({ name: h.name, value: h.value })),
@@ -57,15 +75,31 @@ function headerModifier(m: gw.HTTPHeaderFilter | undefined): ir.HeaderModifier {
   };
 }
 
-function pathModifier(p: gw.HTTPPathModifier | undefined, where: string, prefixOnly: boolean, problems: string[]): ir.PathModifier | undefined {
+function checkHostname(hostname: string | undefined, at: string, problems: string[]): void {
+  const p = hostname === undefined ? undefined : hostnameProblem(hostname);
+  if (p) problems.push(`${at}: ${p}; use a plain DNS name such as example.com`);
+}
+
+function pathModifier(
+  p: gw.HTTPPathModifier | undefined, where: string, filter: string, prefixOnly: boolean, problems: string[],
+): ir.PathModifier | undefined {
   if (!p) return undefined;
-  if (p.type === 'ReplaceFullPath') return { type: 'ReplaceFullPath', value: p.replaceFullPath ?? '/' };
+  const checked = (value: string, field: string): string | undefined => {
+    const problem = pathValueProblem(value);
+    if (problem) problems.push(`${where}.${filter}.path.${field}: ${problem}`);
+    return problem ? undefined : value;
+  };
+  if (p.type === 'ReplaceFullPath') {
+    const value = checked(p.replaceFullPath ?? '/', 'replaceFullPath');
+    return value === undefined ? undefined : { type: 'ReplaceFullPath', value };
+  }
   if (p.type === 'ReplacePrefixMatch') {
     if (!prefixOnly) {
       problems.push(`${where}: ReplacePrefixMatch needs every match of the rule to be a PathPrefix match; change the matches or use ReplaceFullPath`);
       return undefined;
     }
-    return { type: 'ReplacePrefixMatch', value: p.replacePrefixMatch ?? '/' };
+    const value = checked(p.replacePrefixMatch ?? '/', 'replacePrefixMatch');
+    return value === undefined ? undefined : { type: 'ReplacePrefixMatch', value };
   }
   problems.push(`${where}: path modifier type ${String((p as { type?: unknown }).type)} is not supported; use ReplaceFullPath or ReplacePrefixMatch`);
   return undefined;

@@ -39,7 +39,7 @@ export function analyzeGateway(g: gw.Gateway): GatewayInfo {
     for (const l of listeners) {
       l.valid = false;
       l.problem ??= `listener ${l.spec.name}: the Gateway is not accepted`;
-      l.conditions = l.conditions.map((x) => (x.type === 'Programmed' ? c.listenerNotProgrammed(gen, 'the Gateway is not accepted') : x));
+      l.conditions = l.conditions.map((x) => (x.type === 'Programmed' ? c.listenerNotProgrammed(gen, 'Invalid', 'the Gateway is not accepted') : x));
     }
   }
   const programmed = ok ? c.gatewayProgrammed(gen) : c.gatewayNotProgrammed(gen, 'the Gateway is not accepted; see the Accepted condition');

@@ -2,6 +2,7 @@
 // Listener-independent: attachment decides where these routes go.
 import type * as gw from '../api/gateway.ts';
 import type * as ir from '../ir/types.ts';
+import { regexProblem } from '../ir/validate.ts';
 import type { BackendResolver, RefProblem } from './backends.ts';
 import { translateFilters } from './filters.ts';
 
@@ -10,23 +11,34 @@ export type CompiledRoute = {
   namespace: string;
   routes: ir.HttpRoute[];
   clusters: ir.BackendCluster[];
-  /** Unsupported or invalid values: the route is not accepted. */
+  /** Unsupported or invalid values; the rules holding them are left out (PartiallyInvalid, or not accepted when none is left). */
   unsupported: string[];
+  /** Rules that compiled; `routes` and `clusters` come from these only. */
+  validRules: number;
   /** Unresolved backend references: the route is accepted, their share answers 500. */
   refProblems: RefProblem[];
 };
 
 export function compileHttpRoute(route: gw.HTTPRoute, resolver: BackendResolver): CompiledRoute {
   const namespace = route.metadata.namespace ?? 'default';
-  const out: CompiledRoute = { route, namespace, routes: [], clusters: [], unsupported: [], refProblems: [] };
+  const out: CompiledRoute = { route, namespace, routes: [], clusters: [], unsupported: [], validRules: 0, refProblems: [] };
   for (const [i, rule] of (route.spec.rules ?? [{}]).entries()) {
     const at = `spec.rules[${i}]`;
+    // Per rule, so one bad rule drops itself, not the route (spec: invalid rules and PartiallyInvalid).
+    const problems: string[] = [];
+    const clusters: ir.BackendCluster[] = [];
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
-    const irMatches = matches.map((m, j) => translateMatch(m, `${at}.matches[${j}]`, out.unsupported));
+    const irMatches = matches.map((m, j) => translateMatch(m, `${at}.matches[${j}]`, problems));
     const prefixOnly = irMatches.every((m) => m.path?.type === 'PathPrefix');
     const f = translateFilters(rule.filters ?? [], at, prefixOnly);
-    out.unsupported.push(...f.problems);
-    const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, namespace, resolver, out);
+    problems.push(...f.problems);
+    const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, namespace, resolver, problems, clusters, out.refProblems);
+    if (problems.length > 0) {
+      out.unsupported.push(...problems);
+      continue;
+    }
+    out.validRules++;
+    for (const cl of clusters) if (!out.clusters.some((c) => c.name === cl.name)) out.clusters.push(cl);
     for (const [j, match] of irMatches.entries()) {
       out.routes.push({
         name: `httproute/${namespace}/${route.metadata.name}/rule/${i}/match/${j}`,
@@ -38,16 +50,19 @@ export function compileHttpRoute(route: gw.HTTPRoute, resolver: BackendResolver)
   return out;
 }
 
-function forward(refs: readonly gw.HTTPBackendRef[], at: string, ns: string, resolver: BackendResolver, out: CompiledRoute): ir.ForwardAction {
+function forward(
+  refs: readonly gw.HTTPBackendRef[], at: string, ns: string, resolver: BackendResolver,
+  problems: string[], clusters: ir.BackendCluster[], refProblems: RefProblem[],
+): ir.ForwardAction {
   const backends: ir.WeightedBackend[] = [];
   for (const [k, ref] of refs.entries()) {
     if (ref.filters && ref.filters.length > 0) {
-      out.unsupported.push(`${at}.backendRefs[${k}].filters: per-backend filters are not supported yet; move them to the rule's filters`);
+      problems.push(`${at}.backendRefs[${k}].filters: per-backend filters are not supported yet; move them to the rule's filters`);
     }
     const weight = ref.weight ?? 1;
     const r = resolver.resolve(ref, ns);
-    if (r.problem) out.refProblems.push({ reason: r.problem.reason, message: `${at}.backendRefs[${k}]: ${r.problem.message}` });
-    else if (!out.clusters.some((c) => c.name === r.cluster.name)) out.clusters.push(r.cluster);
+    if (r.problem) refProblems.push({ reason: r.problem.reason, message: `${at}.backendRefs[${k}]: ${r.problem.message}` });
+    else if (!clusters.some((c) => c.name === r.cluster.name)) clusters.push(r.cluster);
     if (weight > 0) backends.push({ cluster: r.cluster?.name ?? null, weight });
   }
   return { type: 'Forward', backends };
@@ -72,11 +87,8 @@ function stringMatch(h: gw.HTTPHeaderMatch, at: string, problems: string[], lowe
   return { type: type as 'Exact' | 'RegularExpression', name: lower ? h.name.toLowerCase() : h.name, value: h.value };
 }
 
-/** Compiling a RegExp only parses the pattern; nothing from route data is executed. */
+/** The data plane matches with RE2 (linear time), so patterns are checked against RE2's syntax, not V8's. */
 function checkRegex(pattern: string, at: string, problems: string[]): void {
-  try {
-    new RegExp(pattern);
-  } catch (e) {
-    problems.push(`${at}: invalid regular expression ${JSON.stringify(pattern)} (${(e as Error).message}); fix the pattern`);
-  }
+  const p = regexProblem(pattern);
+  if (p) problems.push(`${at}: ${p}; fix the pattern`);
 }

@@ -40,7 +40,7 @@ export function analyzeListeners(gateway: gw.Gateway): ListenerInfo[] {
     }
     const { supported, invalid } = routeKinds(l, kinds ?? []);
     if (!problem && supported.length === 0) problem = `listener ${l.name}: allowedRoutes.kinds has no supported kind`;
-    conditions.push(problem ? c.listenerNotProgrammed(gen, problem) : c.listenerProgrammed(gen));
+    conditions.push(problem ? c.listenerNotProgrammed(gen, 'Invalid', problem) : c.listenerProgrammed(gen));
     conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKinds(gen, invalid) : c.listenerResolvedRefs(gen));
     conditions.push(conflict ?? c.listenerNoConflicts(gen));
     return {

@@ -32,9 +32,12 @@ export function attachRoutes(
       if (!parent) continue;
       const result = attachToParent(r, ref, parent, namespaceLabels);
       let accepted: Condition;
+      const partial: Condition[] = [];
       if (!result.ok) accepted = result.condition;
-      else if (cr.unsupported.length > 0) accepted = c.routeUnsupportedValue(gen, cr.unsupported.join('; '));
-      else {
+      else if (cr.unsupported.length > 0 && cr.validRules === 0) {
+        accepted = c.routeUnsupportedValue(gen, `no rule is valid: ${cr.unsupported.join('; ')}`);
+      } else {
+        if (cr.unsupported.length > 0) partial.push(c.routePartiallyInvalid(gen, `rules left out: ${cr.unsupported.join('; ')}`));
         accepted = c.routeAccepted(gen);
         for (const a of result.attachments) {
           const id = listenerId(parent.key, a.listener.spec.name);
@@ -45,7 +48,7 @@ export function attachRoutes(
           byRoute.set(routeKey, { route: cr, hostnames: [...new Set([...(prev?.hostnames ?? []), ...a.hostnames])] });
         }
       }
-      parents.push({ parentRef: { ...ref }, controllerName: CONTROLLER_NAME, conditions: [accepted, resolved] });
+      parents.push({ parentRef: { ...ref }, controllerName: CONTROLLER_NAME, conditions: [accepted, resolved, ...partial] });
     }
     if (parents.length > 0) {
       status.push({ apiVersion: r.apiVersion, kind: 'HTTPRoute', namespace: cr.namespace, name: r.metadata.name, generation: gen, status: { parents } });

@@ -41,3 +41,35 @@ test('serializeProxies sorts by gateway key and is stable', () => {
   assert.ok(text.indexOf('gateway: a/gw') < text.indexOf('gateway: b/gw'));
   assert.equal(serializeProxies(new Map([['b/gw', a], ['a/gw', b]])), text);
 });
+
+function withRoute(patch: Partial<ir.HttpRoute>): ir.ProxyConfig {
+  return config([{ ...route('a', null), ...patch }]);
+}
+
+test('header names and values that Node would refuse on the wire are reported', () => {
+  const modifier = (set: { name: string; value: string }[], remove: string[] = []): ir.HttpFilter =>
+    ({ type: 'ResponseHeaderModifier', modifier: { set, add: [], remove } });
+  assert.deepEqual(validateProxyConfig(withRoute({ filters: [modifier([{ name: 'Host', value: 'b é' }], ['connection'])] })), []);
+  const problems = validateProxyConfig(withRoute({
+    filters: [modifier([{ name: 'x-a', value: 'a\r\nb' }, { name: 'x a', value: 'b' }, { name: 'Transfer-Encoding', value: 'chunked' }, { name: 'x-b', value: '€' }])],
+  }));
+  assert.equal(problems.length, 4, problems.join('\n'));
+  assert.match(problems[0], /control character/);
+  assert.match(problems[1], /not a valid HTTP token/);
+  assert.match(problems[2], /controls the connection/);
+  assert.match(problems[3], /above U\+00FF/);
+});
+
+test('redirect scheme, hostname, port and path and rewrite hostnames are checked', () => {
+  const redirect = { type: 'Redirect', statusCode: 302, scheme: 'ftp', hostname: 'a\nb', port: 0, path: { type: 'ReplaceFullPath', value: '/a b' } };
+  const problems = validateProxyConfig(withRoute({ action: redirect as unknown as ir.RedirectAction }));
+  assert.equal(problems.length, 4, problems.join('\n'));
+  const rewrite = validateProxyConfig(withRoute({ filters: [{ type: 'URLRewrite', hostname: 'x.example:80' }] }));
+  assert.match(rewrite.join('\n'), /URLRewrite hostname "x.example:80" is not a valid hostname/);
+});
+
+test('regexes are checked as RE2: nested quantifiers pass, lookaround does not', () => {
+  assert.deepEqual(validateProxyConfig(withRoute({ match: { path: { type: 'RegularExpression', value: '/(a+)+$' }, headers: [], query: [] } })), []);
+  const problems = validateProxyConfig(withRoute({ match: { path: { type: 'RegularExpression', value: '/(?=a)' }, headers: [], query: [] } }));
+  assert.match(problems.join('\n'), /bad regex.*unsupported Perl syntax/);
+});
