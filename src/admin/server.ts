@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { formatHostPort } from '../ir/net.ts';
 import { redact } from './redact.ts';
 
 export type AdminSources = {
@@ -37,9 +38,8 @@ export async function startAdminServer(host: string, port: number, sources: Admi
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown}:${bound}`,
+    url: `http://${formatHostPort(host, bound)}`,
     port: bound,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,9 +1,9 @@
 // `--demo-backends`: small echo servers standing in for Services annotated `portico.dev/demo-backend: "true"`,
 // at the addresses and ports their EndpointSlices name, so an example answers with nothing else running.
 import http from 'node:http';
-import { isIP } from 'node:net';
 import { SERVICE_NAME_LABEL } from '../api/core.ts';
 import type { ResourceSnapshot } from '../api/snapshot.ts';
+import { formatHostPort, isLoopbackAddress } from '../ir/net.ts';
 
 export const DEMO_ANNOTATION = 'portico.dev/demo-backend';
 
@@ -52,7 +52,7 @@ export class DemoBackends {
     }
     for (const [key, w] of wanted) {
       if (this.#servers.has(key)) continue;
-      if (!isLoopback(w.address)) {
+      if (!isLoopbackAddress(w.address)) {
         this.#log.warn({ service: `${w.namespace}/${w.service}` },
           `demo backend for ${w.namespace}/${w.service} not started: ${w.address} is not a loopback address; use 127.0.0.1 in its EndpointSlice`);
         continue;
@@ -60,10 +60,10 @@ export class DemoBackends {
       try {
         const server = await listen(w);
         this.#servers.set(key, { server, wanted: w });
-        this.#log.info({ service: `${w.namespace}/${w.service}` }, `demo backend ${w.namespace}/${w.service} on ${hostPort(w.address, w.port)}`);
+        this.#log.info({ service: `${w.namespace}/${w.service}` }, `demo backend ${w.namespace}/${w.service} on ${formatHostPort(w.address, w.port)}`);
       } catch (err) {
         this.#log.warn({ service: `${w.namespace}/${w.service}` },
-          `demo backend ${w.namespace}/${w.service} cannot listen on ${hostPort(w.address, w.port)} (${(err as NodeJS.ErrnoException).code ?? err}); stop what uses that port or change the EndpointSlice`);
+          `demo backend ${w.namespace}/${w.service} cannot listen on ${formatHostPort(w.address, w.port)} (${(err as NodeJS.ErrnoException).code ?? err}); stop what uses that port or change the EndpointSlice`);
       }
     }
   }
@@ -103,12 +103,4 @@ function closeServer(server: http.Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-function isLoopback(address: string): boolean {
-  return (isIP(address) === 4 && address.startsWith('127.')) || address === '::1';
-}
-
-function hostPort(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -7,6 +7,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import type { ApplyResult } from '../dataplane/contract.ts';
 import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
+import { formatHostPort } from '../ir/net.ts';
 import type { ProxyConfig } from '../ir/types.ts';
 import { debounce } from '../sources/debounce.ts';
 import { FileSource } from '../sources/file.ts';
@@ -60,7 +61,7 @@ export async function run(args: RunArgs): Promise<number> {
   } catch (err) {
     await dataPlane.close(0);
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return fail(`cannot start the admin API on ${args.admin.host}:${args.admin.port} (${code}); choose another with --admin HOST:PORT`, 1);
+    return fail(`cannot start the admin API on ${formatHostPort(args.admin.host, args.admin.port)} (${code}); choose another with --admin HOST:PORT`, 1);
   }
   log.info({ url: admin.url }, `admin API on ${admin.url}`);
 
@@ -99,7 +100,7 @@ export async function run(args: RunArgs): Promise<number> {
     const seen = new Set<string>();
     for (const r of results) {
       for (const l of r.listeners) {
-        const url = `http://${l.address.includes(':') ? `[${l.address}]` : l.address}:${l.port}`;
+        const url = `http://${formatHostPort(l.address, l.port)}`;
         const key = `${r.gateway} ${url}`;
         if (!l.bound) {
           log.error({ gateway: r.gateway, address: l.address, port: l.port, error: l.error },

@@ -2,6 +2,7 @@
 // A file that stops parsing keeps its last good content in force until it parses again.
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { objectId } from '../api/snapshot.ts';
 import { debounce, type Debouncer } from './debounce.ts';
@@ -28,7 +29,22 @@ export type FileSourceOptions = {
   pollMs?: number;
 };
 
-type FileState = { text: string | null; good: ParsedObject[]; errorText?: string };
+/** `stamp` (size, times, inode) lets a re-scan skip reading a file that did not change. */
+/** `emptySince`: when the file was first seen empty after holding objects (see EMPTY_CONFIRM_MS). */
+type FileState = { text: string | null; good: ParsedObject[]; errorText?: string; stamp?: string; emptySince?: number };
+
+/**
+ * File times have coarse granularity (a jiffy on Linux, seconds on some file systems): a file written again within
+ * the same tick keeps its stamp. So a stamp younger than this is not trusted and the file is read again next time.
+ */
+const RACY_MS = 2000;
+
+/**
+ * Many editors and fs.writeFile save in place: truncate, then write. A read in between sees an empty file, and
+ * taking that at its word would drop every object of the file for a moment (and restart their generations). So a
+ * file that held objects must read empty for this long before its objects go.
+ */
+const EMPTY_CONFIRM_MS = 250;
 
 export class FileSource {
   readonly #opts: FileSourceOptions;
@@ -39,6 +55,7 @@ export class FileSource {
   #warnedDuplicates = new Set<string>();
   #missingPaths = new Set<string>();
   #closed = false;
+  #confirmEmpty: NodeJS.Timeout | undefined;
 
   constructor(options: FileSourceOptions) {
     this.#opts = options;
@@ -62,17 +79,29 @@ export class FileSource {
     return [...this.#files].filter(([, s]) => s.errorText).map(([file, s]) => ({ file, message: s.errorText! }));
   }
 
-  /** Re-lists the paths, re-reads every file, and updates the store with whatever changed. */
+  /** Re-lists the paths, reads the files whose stamp changed, and updates the store only if some file changed. */
   async scan(): Promise<void> {
     if (this.#closed) return;
     const files = await this.#list();
-    const loads = await Promise.all(files.map((f) => loadFile(f)));
-    for (const gone of [...this.#files.keys()].filter((f) => !files.includes(f))) {
+    const listed = new Set(files);
+    let changed = false;
+    for (const gone of [...this.#files.keys()].filter((f) => !listed.has(f))) {
       this.#files.delete(gone);
+      changed = true;
       this.#opts.log.info({ file: gone }, `${gone}: file removed; its objects are gone`);
     }
-    for (const load of loads) this.#absorb(load);
-    this.#sync();
+    const loads = await Promise.all(files.map((f) => this.#load(f)));
+    for (const load of loads) if (load && this.#absorb(load.load, load.stamp)) changed = true;
+    if (changed) this.#sync();
+  }
+
+  /** Reads a file unless its stamp says it is unchanged (then null). Stat before read: a write during the read shows next time. */
+  async #load(file: string): Promise<{ load: FileLoad; stamp: string | undefined } | null> {
+    const info = await stat(file).catch(() => null);
+    const stamp = info ? stampOf(info) : undefined;
+    if (stamp !== undefined && this.#files.get(file)?.stamp === stamp) return null;
+    const trusted = info && Date.now() - info.mtimeMs >= RACY_MS ? stamp : undefined;
+    return { load: await loadFile(file), stamp: trusted };
   }
 
   async #list(): Promise<string[]> {
@@ -90,12 +119,16 @@ export class FileSource {
     return [...new Set(out)].sort();
   }
 
-  #absorb(load: FileLoad): void {
+  /** Records what a read found; returns whether the objects to store may have changed. */
+  #absorb(load: FileLoad, stamp: string | undefined): boolean {
     const prev = this.#files.get(load.file);
-    if (prev && prev.text === load.text && load.text !== null) return; // unchanged
+    if (prev && prev.text === load.text && load.text !== null) {
+      prev.stamp = stamp;
+      delete prev.emptySince; // it was a save in progress
+      return false;
+    }
     if (load.text === null && !load.error) {
-      if (prev) this.#files.delete(load.file); // vanished between listing and reading
-      return;
+      return prev !== undefined && this.#files.delete(load.file); // vanished between listing and reading
     }
     if (load.error) {
       const message = load.error.message;
@@ -104,11 +137,29 @@ export class FileSource {
         const kept = prev && prev.good.length > 0 ? '; keeping its last good content' : '';
         this.#opts.log.error({ file: load.file, line }, `${message}${kept}`);
       }
-      this.#files.set(load.file, { text: load.text, good: prev?.good ?? [], errorText: message });
-      return;
+      this.#files.set(load.file, { text: load.text, good: prev?.good ?? [], errorText: message, stamp });
+      return false;
+    }
+    if (load.objects.length === 0 && prev && prev.good.length > 0) {
+      const since = prev.emptySince ?? Date.now();
+      if (Date.now() - since < EMPTY_CONFIRM_MS) {
+        this.#files.set(load.file, { ...prev, stamp: undefined, emptySince: since });
+        this.#scanAgainIn(EMPTY_CONFIRM_MS - (Date.now() - since));
+        return false;
+      }
     }
     if (prev?.errorText) this.#opts.log.info({ file: load.file }, `${load.file}: parses again; applying it`);
-    this.#files.set(load.file, { text: load.text, good: load.objects });
+    this.#files.set(load.file, { text: load.text, good: load.objects, stamp });
+    return true;
+  }
+
+  #scanAgainIn(ms: number): void {
+    if (this.#confirmEmpty || this.#closed) return;
+    this.#confirmEmpty = setTimeout(() => {
+      this.#confirmEmpty = undefined;
+      this.#rescan.trigger();
+    }, Math.max(ms, 0) + 1);
+    this.#confirmEmpty.unref();
   }
 
   #sync(): void {
@@ -132,9 +183,7 @@ export class FileSource {
       if (store.upsert(p.object, { file: p.file, line: p.line })) changed = true;
     }
     for (const id of store.ids()) {
-      if (live.has(id)) continue;
-      const [kind, ns, ...name] = id.split('/');
-      if (store.delete(kind, ns || undefined, name.join('/'))) changed = true;
+      if (!live.has(id) && store.deleteId(id)) changed = true;
     }
     if (changed) this.#opts.onChange();
   }
@@ -173,6 +222,7 @@ export class FileSource {
     this.#closed = true;
     this.#rescan.cancel();
     if (this.#poll) clearInterval(this.#poll);
+    if (this.#confirmEmpty) clearTimeout(this.#confirmEmpty);
     for (const w of this.#watchers) w.close();
     this.#watchers.length = 0;
   }
@@ -180,4 +230,8 @@ export class FileSource {
   #logError(err: unknown): void {
     this.#opts.log.error({ err }, `file source: re-scan failed: ${(err as Error)?.message ?? err}`);
   }
+}
+
+function stampOf(info: Stats): string {
+  return `${info.size}|${info.mtimeMs}|${info.ctimeMs}|${info.ino}`;
 }

@@ -1,6 +1,7 @@
 // Which files `-f` names, and reading them once: shared by the watched file source and `portico validate`.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { objectId } from '../api/snapshot.ts';
 import { ManifestError, parseManifests, type ParsedObject } from './parse.ts';
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
@@ -86,8 +87,7 @@ export function mergeFiles(loads: readonly { file: string; objects: readonly Par
   const duplicates: Duplicate[] = [];
   for (const load of [...loads].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))) {
     for (const p of load.objects) {
-      const m = p.object.metadata;
-      const id = `${p.object.kind}/${m.namespace ?? ''}/${m.name}`;
+      const id = objectId(p.object);
       const first = byId.get(id);
       if (first) duplicates.push({ id, kept: `${first.file}:${first.line}`, ignored: `${p.file}:${p.line}` });
       else byId.set(id, p);

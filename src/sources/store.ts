@@ -1,11 +1,14 @@
 // Holds the live objects of every source, with the bookkeeping the API server would do for us in a cluster:
 // generation bumps on spec changes, a creationTimestamp kept across reloads.
-import type { KubeObject, Origin } from '../api/meta.ts';
+import { rfc3339, type KubeObject, type Origin } from '../api/meta.ts';
 import { objectId, snapshotOf, type ResourceSnapshot } from '../api/snapshot.ts';
 
 type Entry = {
   object: KubeObject;
   origin: Origin;
+  /** stableJson of the spec and of metadata+status, kept so an upsert serialises the incoming object only once. */
+  spec: string;
+  meta: string;
 };
 
 export type StoreOptions = {
@@ -38,24 +41,30 @@ export class ResourceStore {
   upsert(input: KubeObject, origin: Origin = {}): boolean {
     const id = objectId(input);
     const prev = this.#entries.get(id);
-    const given = input.metadata.generation;
+    const spec = specJson(input);
     const metadata = { ...input.metadata };
-    if (given === undefined) {
+    if (metadata.generation === undefined) {
       if (!prev) metadata.generation = 1;
-      else metadata.generation = (prev.object.metadata.generation ?? 1) + (sameSpec(prev.object, input) ? 0 : 1);
+      else metadata.generation = (prev.object.metadata.generation ?? 1) + (prev.spec === spec ? 0 : 1);
     }
     if (metadata.creationTimestamp === undefined) {
       metadata.creationTimestamp = prev?.object.metadata.creationTimestamp ?? rfc3339(this.#now());
     }
     const object = { ...input, metadata } as KubeObject;
-    if (prev && sameOrigin(prev.origin, origin) && stableJson(prev.object) === stableJson(object)) return false;
-    this.#entries.set(id, { object, origin });
+    const meta = metaJson(object);
+    if (prev && sameOrigin(prev.origin, origin) && prev.spec === spec && prev.meta === meta) return false;
+    this.#entries.set(id, { object, origin, spec, meta });
     this.#revision++;
     return true;
   }
 
   delete(kind: string, namespace: string | undefined, name: string): boolean {
-    const removed = this.#entries.delete(`${kind}/${namespace ?? ''}/${name}`);
+    return this.deleteId(`${kind}/${namespace ?? ''}/${name}`);
+  }
+
+  /** Removes the object with this `objectId()`; returns whether it was there. */
+  deleteId(id: string): boolean {
+    const removed = this.#entries.delete(id);
     if (removed) this.#revision++;
     return removed;
   }
@@ -80,12 +89,13 @@ export class ResourceStore {
 }
 
 /** Everything but metadata and status is "spec" for generation purposes (EndpointSlice keeps its fields at top level). */
-function sameSpec(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
-    return stableJson(rest);
-  };
-  return strip(a) === strip(b);
+function specJson(o: KubeObject): string {
+  const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
+  return stableJson(rest);
+}
+
+function metaJson(o: KubeObject): string {
+  return stableJson([o.metadata, (o as KubeObject & { status?: unknown }).status ?? null]);
 }
 
 function sameOrigin(a: Origin, b: Origin): boolean {
@@ -100,8 +110,4 @@ export function stableJson(value: unknown): string {
     }
     return v;
   });
-}
-
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -2,9 +2,13 @@
 // here the bind results confirm it or say why not, in the spec's reasons.
 import type { GatewayStatus, ListenerStatus } from '../api/gateway.ts';
 import type { Condition } from '../api/meta.ts';
-import type { ApplyResult, ListenerBindResult } from '../dataplane/contract.ts';
+import type { ApplyResult, ListenerBindResult } from '../ir/apply.ts';
 import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
-import { gatewayListenersNotValid } from './conditions.ts';
+import { formatHostPort } from '../ir/net.ts';
+import {
+  gatewayAddressNotAssigned, gatewayAddressNotUsable, gatewayListenersNotValid, gatewayNotProgrammed, gatewayProgrammed,
+  listenerNotProgrammed, listenerPortUnavailable, listenerProgrammed,
+} from './conditions.ts';
 import type { ObjectStatus, StatusSnapshot } from './types.ts';
 
 export type FinalizeOptions = {
@@ -51,17 +55,16 @@ function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, bi
     const failed = mine.filter((b) => !b.bound);
     if (mine.length > 0 && failed.length === 0) {
       boundListeners++;
-      setCondition(ls, cond('Programmed', 'True', 'Programmed', `Listener is bound on ${mine.map(where).join(', ')}`, gen));
+      setCondition(ls, listenerProgrammed(gen, `Listener is bound on ${mine.map(where).join(', ')}`));
       continue;
     }
     const detail = failed.length > 0 ? failed.map((b) => `${where(b)}: ${b.error ?? 'not bound'}`).join(', ') : `port ${port} was not bound`;
     const addressOnly = failed.length > 0 && failed.every((b) => b.error === 'EADDRNOTAVAIL');
     if (!addressOnly) {
       portFailures++;
-      setCondition(ls, cond('Accepted', 'False', 'PortUnavailable',
-        `port ${port} cannot be bound (${detail}); free the port or choose another one`, gen));
+      setCondition(ls, listenerPortUnavailable(gen, `port ${port} cannot be bound (${detail})`));
     }
-    setCondition(ls, cond('Programmed', 'False', 'Invalid', `Listener is not bound (${detail})`, gen));
+    setCondition(ls, listenerNotProgrammed(gen, 'Invalid', `it is not bound (${detail})`));
   }
 
   const conditions = st.conditions ?? [];
@@ -77,12 +80,11 @@ function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, bi
   }
   if (unusable.length > 0) {
     const addrs = [...new Set(unusable.map((b) => b.address))].join(', ');
-    upsert(cond('Programmed', 'False', 'AddressNotUsable',
-      `address ${addrs} is not assigned to any interface of this host; use an address of this host in spec.addresses or remove it`, gen));
+    upsert(gatewayAddressNotUsable(gen, `address ${addrs} is not assigned to any interface of this host`));
   } else if (boundListeners > 0) {
-    upsert(cond('Programmed', 'True', 'Programmed', 'Gateway is programmed: its listeners are bound and the configuration is live', gen));
+    upsert(gatewayProgrammed(gen, 'Gateway is programmed: its listeners are bound and the configuration is live'));
   } else if (portOf.size > 0) {
-    upsert(cond('Programmed', 'False', 'Invalid', 'Gateway is not programmed: no listener could be bound; see the listener conditions', gen));
+    upsert(gatewayNotProgrammed(gen, 'no listener could be bound; see the listener conditions'));
   }
   st.conditions = conditions;
 
@@ -96,15 +98,14 @@ function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, bi
 
 function addressNotAssigned(status: GatewayStatus, gen: number, why: string): GatewayStatus {
   const st = structuredClone(status);
-  const message = `no address could be assigned: ${why}`;
-  st.conditions = [...(st.conditions ?? []).filter((c) => c.type !== 'Programmed'), cond('Programmed', 'False', 'AddressNotAssigned', message, gen)];
-  for (const ls of st.listeners ?? []) setCondition(ls, cond('Programmed', 'False', 'Pending', `Listener waits for the Gateway's address: ${why}`, gen));
+  st.conditions = [...(st.conditions ?? []).filter((c) => c.type !== 'Programmed'), gatewayAddressNotAssigned(gen, why)];
+  for (const ls of st.listeners ?? []) setCondition(ls, listenerNotProgrammed(gen, 'Pending', `it waits for the Gateway's address: ${why}`));
   delete st.addresses;
   return st;
 }
 
 function where(b: ListenerBindResult): string {
-  return b.address.includes(':') ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`;
+  return formatHostPort(b.address, b.port);
 }
 
 function isFalse(ls: ListenerStatus, type: string): boolean {
@@ -115,8 +116,4 @@ function setCondition(ls: ListenerStatus, c: Condition): void {
   const i = ls.conditions.findIndex((x) => x.type === c.type);
   if (i >= 0) ls.conditions[i] = c;
   else ls.conditions.push(c);
-}
-
-function cond(type: string, status: Condition['status'], reason: string, message: string, gen: number): Condition {
-  return { type, status, reason, message, observedGeneration: gen };
 }

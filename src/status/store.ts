@@ -1,7 +1,7 @@
 // Keeps the last status of every object and stamps lastTransitionTime the way the API server's clients do:
 // a condition that did not change keeps its time, a changed one gets "now".
 import type { ParentReference } from '../api/gateway.ts';
-import type { Condition } from '../api/meta.ts';
+import { rfc3339, type Condition } from '../api/meta.ts';
 import type { ObjectStatus, StatusSnapshot } from './types.ts';
 
 /** One item of `GET /status` and `portico validate -o json`: the object as Kubernetes stores its status. */
@@ -88,8 +88,4 @@ function stampAll(conditions: Condition[], previous: Condition[] | undefined, no
 
 function parentKey(ref: ParentReference, controller: string): string {
   return [ref.group ?? 'gateway.networking.k8s.io', ref.kind ?? 'Gateway', ref.namespace ?? '', ref.name, ref.sectionName ?? '', ref.port ?? '', controller].join('|');
-}
-
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

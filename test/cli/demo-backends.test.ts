@@ -34,3 +34,12 @@ test('demo backends answer with the Service name and stop when it goes away', as
   await demo.sync(snap(''));
   await assert.rejects(request(port, '/x'));
 });
+
+test('a demo backend is started only on a loopback address, whatever its spelling', async (t) => {
+  const logs: string[] = [];
+  const log = { info: (_f: object, m: string) => logs.push(m), warn: (_f: object, m: string) => logs.push(m) };
+  const demo = new DemoBackends(log);
+  t.after(() => demo.close());
+  await demo.sync(snap(annotated('far', 18090).replace('addresses: [127.0.0.1]', 'addresses: [10.1.2.3]')));
+  assert.match(logs.join('\n'), /10\.1\.2\.3 is not a loopback address; use 127\.0\.0\.1/);
+});

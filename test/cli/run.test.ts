@@ -65,8 +65,11 @@ test('run: serves, applies an edited file live, reports status, drains on SIGTER
 
   await writeFile(join(dir, 'route.yaml'), routeYaml('svc-b'));
   await eventually(async () => (await servedBy()) === 'b', 'the edited route to reach b').catch((e) => assert.fail(e.message + why()));
-  const after = (await (await fetch(`${adminUrl}/status`)).json()) as { items: any[] };
-  assert.equal(after.items.find((i) => i.kind === 'HTTPRoute').metadata.generation, 2);
+  // The data plane takes the new config before the status store records it, so the status may lag a moment.
+  const routeGeneration = async () =>
+    ((await (await fetch(`${adminUrl}/status`)).json()) as { items: any[] }).items.find((i) => i.kind === 'HTTPRoute').metadata.generation;
+  await eventually(async () => (await routeGeneration()) === 2, 'the status to show generation 2').catch(() => {});
+  assert.equal(await routeGeneration(), 2);
 
   child.kill('SIGTERM');
   const [code] = await exited;

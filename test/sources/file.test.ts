@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource, type SourceLog } from '../../src/sources/file.ts';
@@ -144,4 +144,84 @@ test('generation given in the file is kept; creationTimestamp survives reloads',
   assert.equal(s.store.get('Service/default/a')!.metadata.generation, 4);
   assert.equal(s.store.get('Service/default/a')!.metadata.creationTimestamp, created);
   src.close();
+});
+
+/** Counts the store's upserts and deletes, to see whether a scan touched it at all. */
+function spyOn(store: ResourceStore): { writes: () => number } {
+  let writes = 0;
+  const upsert = store.upsert.bind(store);
+  const deleteId = store.deleteId.bind(store);
+  store.upsert = (...args) => (writes++, upsert(...args));
+  store.deleteId = (id) => (writes++, deleteId(id));
+  return { writes: () => writes };
+}
+
+test('a re-scan that finds nothing changed leaves the store alone and triggers no rebuild', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  const old = new Date(Date.now() - 3_600_000); // older than any time-stamp granularity
+  for (const name of ['a', 'b']) {
+    await writeFile(join(s.dir, `${name}.yaml`), svc(name));
+    await utimes(join(s.dir, `${name}.yaml`), old, old);
+  }
+  const src = s.make();
+  await src.start();
+  assert.equal(s.changes(), 1);
+  const spy = spyOn(s.store);
+  await src.scan();
+  await src.scan();
+  assert.equal(spy.writes(), 0);
+  assert.equal(s.changes(), 1);
+
+  await writeFile(join(s.dir, 'b.yaml'), svc('b', 81));
+  await src.scan();
+  assert.equal((s.store.get('Service/default/b') as any).spec.ports[0].port, 81);
+  assert.equal(s.changes(), 2);
+});
+
+test('a file rewritten with the same size right after it was read is still picked up', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  const file = join(s.dir, 'a.yaml');
+  await writeFile(file, svc('a', 80));
+  const src = s.make();
+  await src.start();
+  // Same size, and likely the same time stamp tick: only the content tells the versions apart.
+  await writeFile(file, svc('a', 81));
+  await src.scan();
+  assert.equal((s.store.get('Service/default/a') as any).spec.ports[0].port, 81);
+});
+
+test('a comment-only edit re-reads the file but triggers no rebuild', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  const file = join(s.dir, 'a.yaml');
+  await writeFile(file, svc('a'));
+  const src = s.make();
+  await src.start();
+  await writeFile(file, svc('a') + '# a comment\n');
+  await src.scan();
+  assert.equal(s.changes(), 1);
+});
+
+test('a file read empty in the middle of a save keeps its objects; one that stays empty loses them', async (t) => {
+  const s = await setup((d) => [d], { watch: false });
+  t.after(s.cleanup);
+  const file = join(s.dir, 'a.yaml');
+  await writeFile(file, svc('a', 80));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  await writeFile(file, ''); // what a reader sees between truncate and write
+  await src.scan();
+  assert.ok(s.store.get('Service/default/a'));
+  await writeFile(file, svc('a', 81));
+  await src.scan();
+  const a = s.store.get('Service/default/a') as any;
+  assert.equal(a.spec.ports[0].port, 81);
+  assert.equal(a.metadata.generation, 2); // an edit, not a delete and re-create
+
+  await writeFile(file, '');
+  await src.scan();
+  await eventually(() => assert.equal(s.store.get('Service/default/a'), undefined));
 });

@@ -61,6 +61,26 @@ test('delete reports whether something went away; snapshot carries origins', () 
   assert.equal(s.snapshot().httpRoutes.length, 0);
 });
 
+test('deleteId removes by objectId and bumps the revision only when something went away', () => {
+  const s = new ResourceStore();
+  s.upsert(route({}));
+  const rev = s.revision;
+  assert.equal(s.deleteId('HTTPRoute/default/r'), true);
+  assert.equal(s.revision, rev + 1);
+  assert.equal(s.deleteId('HTTPRoute/default/r'), false);
+  assert.equal(s.revision, rev + 1);
+});
+
+test('a status or label change counts as a change without bumping generation', () => {
+  const s = new ResourceStore();
+  s.upsert(route({}));
+  const labelled = route({});
+  labelled.metadata.labels = { team: 'a' };
+  assert.equal(s.upsert(labelled), true);
+  assert.equal(s.get('HTTPRoute/default/r')!.metadata.generation, 1);
+  assert.equal(s.upsert(labelled), false);
+});
+
 test('an origin change alone counts as a change', () => {
   const s = new ResourceStore();
   s.upsert(route({}), { file: 'x.yaml', line: 3 });
