@@ -50,6 +50,7 @@ export const MAIN_HELP = `Usage: portico <command> [options]
 Commands:
   run        serve Gateways from manifest files, watching them for changes
   validate   print the status every object would get, binding nothing
+  controller watch a Kubernetes API server, serve its Gateways and write their status
 
 Options:
   -h, --help     show this help (portico <command> --help for a command's options)

@@ -1,4 +1,4 @@
-// The `portico` command: dispatches to run and validate. Exit codes: 0 ok, 1 problems found, 2 usage or input errors.
+// The `portico` command: dispatches to run, validate and controller. Exit codes: 0 ok, 1 problems found, 2 usage or input errors.
 import { readFileSync } from 'node:fs';
 import { MAIN_HELP, parseRunArgs, parseValidateArgs, RUN_HELP, UsageError, VALIDATE_HELP } from './args.ts';
 
@@ -24,6 +24,13 @@ export async function main(argv: string[]): Promise<number> {
         // Exit as soon as the drain is done, even if a library left a handle open.
         process.exit(await run(args));
       }
+      case 'controller': {
+        const { parseControllerArgs, CONTROLLER_HELP } = await import('./controller-args.ts');
+        const args = parseControllerArgs(rest);
+        if (args === 'help') return help(CONTROLLER_HELP);
+        const { controller } = await import('./controller.ts');
+        process.exit(await controller(args));
+      }
       case 'validate': {
         const args = parseValidateArgs(rest);
         if (args === 'help') return help(VALIDATE_HELP);
@@ -34,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith('-')
             ? `portico: unknown option ${command}; type \`portico --help\`, or \`portico run --help\` for the options of run`
-            : `portico: unknown command ${JSON.stringify(command)}; the commands are run and validate (\`portico --help\`)`,
+            : `portico: unknown command ${JSON.stringify(command)}; the commands are run, validate and controller (\`portico --help\`)`,
         );
     }
   } catch (err) {

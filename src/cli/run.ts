@@ -1,6 +1,5 @@
 // `portico run`: file source → debounce → translate → host addresses → data plane → finalize → status store,
 // with the admin API beside it, until SIGTERM or SIGINT.
-import { createHash } from 'node:crypto';
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
 import { startAdminServer, type AdminServer } from '../admin/server.ts';
@@ -12,7 +11,7 @@ import type { ProxyConfig } from '../ir/types.ts';
 import { debounce } from '../sources/debounce.ts';
 import { FileSource } from '../sources/file.ts';
 import { SourceError } from '../sources/files.ts';
-import { ResourceStore, stableJson } from '../sources/store.ts';
+import { ResourceStore } from '../sources/store.ts';
 import { finalize } from '../status/finalize.ts';
 import { StatusStore } from '../status/store.ts';
 import { translate } from '../translate/index.ts';
@@ -20,9 +19,8 @@ import { openAccessLog } from './access-log.ts';
 import type { RunArgs } from './args.ts';
 import { DemoBackends } from './demo-backends.ts';
 import { problems } from './format.ts';
+import { contentVersion, DRAIN_GRACE_MS, untilStopSignal } from './lifecycle.ts';
 
-/** How long requests in flight may take to finish on shutdown. */
-const DRAIN_GRACE_MS = 10_000;
 
 export async function run(args: RunArgs): Promise<number> {
   const log = pino({ level: args.logLevel, base: undefined }, pino.destination({ dest: 2, sync: true }));
@@ -145,24 +143,12 @@ export async function run(args: RunArgs): Promise<number> {
   }
   await rebuilds.flush();
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  log.info(`${signal}: draining (up to ${DRAIN_GRACE_MS / 1000}s for requests in flight)`);
-  // A second signal means "now": skip the drain.
-  const hurry = () => process.exit(1);
-  process.once('SIGTERM', hurry);
-  process.once('SIGINT', hurry);
+  await untilStopSignal(log);
   await shutdown();
   log.info('stopped');
   return 0;
 }
 
-/** Short content hash: the same config always gets the same version, so an unchanged Gateway is not rebuilt. */
-function contentVersion(c: ProxyConfig): string {
-  return createHash('sha256').update(stableJson({ ...c, version: '' })).digest('hex').slice(0, 12);
-}
 
 function fail(message: string, code: number): number {
   process.stderr.write(`portico run: ${message}\n`);

@@ -61,24 +61,25 @@ export function statusId(s: ObjectStatus): string {
 function stamp(s: ObjectStatus, prev: ObjectStatus | undefined, now: string): ObjectStatus {
   const st = structuredClone(s.status) as Record<string, unknown>;
   const pst = (prev?.kind === s.kind ? prev.status : undefined) as Record<string, unknown> | undefined;
-  if (Array.isArray(st.conditions)) st.conditions = stampAll(st.conditions, pst?.conditions as Condition[] | undefined, now);
+  if (Array.isArray(st.conditions)) st.conditions = keepTransitionTimes(st.conditions, pst?.conditions as Condition[] | undefined, now);
   if (Array.isArray(st.listeners)) {
     const prevListeners = (pst?.listeners ?? []) as { name: string; conditions: Condition[] }[];
     for (const l of st.listeners as { name: string; conditions: Condition[] }[]) {
-      l.conditions = stampAll(l.conditions, prevListeners.find((p) => p.name === l.name)?.conditions, now);
+      l.conditions = keepTransitionTimes(l.conditions, prevListeners.find((p) => p.name === l.name)?.conditions, now);
     }
   }
   if (Array.isArray(st.parents)) {
     const prevParents = (pst?.parents ?? []) as { parentRef: ParentReference; controllerName: string; conditions: Condition[] }[];
     for (const p of st.parents as typeof prevParents) {
       const key = parentKey(p.parentRef, p.controllerName);
-      p.conditions = stampAll(p.conditions, prevParents.find((q) => parentKey(q.parentRef, q.controllerName) === key)?.conditions, now);
+      p.conditions = keepTransitionTimes(p.conditions, prevParents.find((q) => parentKey(q.parentRef, q.controllerName) === key)?.conditions, now);
     }
   }
   return { ...s, status: st } as ObjectStatus;
 }
 
-function stampAll(conditions: Condition[], previous: Condition[] | undefined, now: string): Condition[] {
+/** A condition whose status, reason, message and observedGeneration did not change keeps its lastTransitionTime. */
+export function keepTransitionTimes(conditions: Condition[], previous: readonly Condition[] | undefined, now: string): Condition[] {
   return conditions.map((c) => {
     const p = previous?.find((x) => x.type === c.type);
     const same = p && p.status === c.status && p.reason === c.reason && p.message === c.message && p.observedGeneration === c.observedGeneration;
@@ -87,5 +88,10 @@ function stampAll(conditions: Condition[], previous: Condition[] | undefined, no
 }
 
 function parentKey(ref: ParentReference, controller: string): string {
-  return [ref.group ?? 'gateway.networking.k8s.io', ref.kind ?? 'Gateway', ref.namespace ?? '', ref.name, ref.sectionName ?? '', ref.port ?? '', controller].join('|');
+  return `${parentRefKey(ref)}|${controller}`;
+}
+
+/** A parentRef with its defaults spelled out, so two spellings of the same parent compare equal. */
+export function parentRefKey(ref: ParentReference): string {
+  return [ref.group ?? 'gateway.networking.k8s.io', ref.kind ?? 'Gateway', ref.namespace ?? '', ref.name, ref.sectionName ?? '', ref.port ?? ''].join('|');
 }

@@ -65,7 +65,7 @@ test('usage errors exit 2 with what to type; help and version exit 0', async () 
   assert.match(noFiles.stderr, /add -f PATH/);
   const badCmd = await portico(['serve']);
   assert.equal(badCmd.code, 2);
-  assert.match(badCmd.stderr, /run and validate/);
+  assert.match(badCmd.stderr, /run, validate and controller/);
   const badFormat = await portico(['validate', '-f', 'x', '-o', 'xml']);
   assert.equal(badFormat.code, 2);
   const help = await portico(['run', '--help']);

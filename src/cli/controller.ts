@@ -1,0 +1,163 @@
+// `portico controller`: Kubernetes source → debounce → translate → host addresses → data plane → finalize →
+// status written to the API server, with the same admin API as `portico run`, until SIGTERM or SIGINT.
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { createMetrics } from '../admin/metrics.ts';
+import { startAdminServer, type AdminServer } from '../admin/server.ts';
+import { CONTROLLER_NAME } from '../api/gateway.ts';
+import { createDataPlane } from '../dataplane/index.ts';
+import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
+import { formatHostPort } from '../ir/net.ts';
+import type { ProxyConfig } from '../ir/types.ts';
+import { debounce } from '../sources/debounce.ts';
+import { kubeClient, type KubeClient } from '../sources/kube-client.ts';
+import { KubernetesSource } from '../sources/kubernetes.ts';
+import { ResourceStore } from '../sources/store.ts';
+import { finalize } from '../status/finalize.ts';
+import { StatusStore } from '../status/store.ts';
+import type { ObjectStatus } from '../status/types.ts';
+import { StatusWriter, type LiveObject, type StatusClient } from '../status/writer.ts';
+import { translate } from '../translate/index.ts';
+import type { ControllerArgs } from './controller-args.ts';
+import { contentVersion, DRAIN_GRACE_MS, untilStopSignal } from './lifecycle.ts';
+
+/** A failed status write is tried again after this long even if nothing else changes. */
+const STATUS_RETRY_MS = 5_000;
+
+export async function controller(args: ControllerArgs): Promise<number> {
+  if (args.infrastructure === 'kubernetes') {
+    return fail('--infrastructure kubernetes is not implemented yet; use --infrastructure host', 2);
+  }
+  const log = pino({ level: args.logLevel, base: undefined }, pino.destination({ dest: 2, sync: true }));
+  let pool: AddressPool | null;
+  let client: KubeClient;
+  const kc = new KubeConfig();
+  try {
+    pool = args.addressPool ? new AddressPool(args.addressPool) : null;
+    if (args.kubeconfig) kc.loadFromFile(args.kubeconfig);
+    else kc.loadFromDefault();
+    client = kubeClient(kc);
+  } catch (err) {
+    if (err instanceof PoolError) return fail(err.message, 2);
+    return fail(`cannot load the kubeconfig ${args.kubeconfig ?? '(default)'}: ${(err as Error).message}`, 2);
+  }
+
+  const metrics = createMetrics();
+  // Kubernetes mode: endpoints on this host's loopback are refused (the data plane's default).
+  const dataPlane = createDataPlane({ accessLog: null, metricsRegistry: metrics.registry, warn: (m: string) => log.warn(m) });
+  const store = new ResourceStore();
+  const statuses = new StatusStore();
+  const writer = new StatusWriter(statusClient(client), { controllerName: CONTROLLER_NAME, warn: (m) => log.warn(m) });
+  let live: ProxyConfig[] = [];
+  let ready = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  let admin: AdminServer;
+  try {
+    admin = await startAdminServer(args.admin.host, args.admin.port, {
+      registry: metrics.registry,
+      isReady: () => ready,
+      status: () => statuses.items(),
+      config: () => live,
+    });
+  } catch (err) {
+    await dataPlane.close(0);
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return fail(`cannot start the admin API on ${formatHostPort(args.admin.host, args.admin.port)} (${code}); choose another with --admin HOST:PORT`, 1);
+  }
+  log.info({ url: admin.url }, `admin API on ${admin.url}`);
+
+  const rebuild = async () => {
+    const result = translate(store.snapshot());
+    const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
+    const versioned = configs.map((c) => ({ ...c, version: contentVersion(c) }));
+    const results = await dataPlane.apply(versioned);
+    live = versioned;
+    ready = true;
+    metrics.sourceErrors.set(source.errors().length);
+    for (const r of results) {
+      for (const l of r.listeners) if (!l.bound) log.error(`gateway ${r.gateway} cannot listen on ${formatHostPort(l.address, l.port)} (${l.error ?? 'not bound'})`);
+    }
+    for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
+    const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
+    const report = await writer.write(status);
+    if (report.written.length > 0) log.info(`status written: ${report.written.join(', ')}`);
+    // Counted once the status is written too, so a watcher of this metric sees whole passes.
+    metrics.configVersion.inc();
+    if (report.failed.length > 0 && !retry) {
+      retry = setTimeout(() => {
+        retry = undefined;
+        rebuilds.trigger();
+      }, STATUS_RETRY_MS);
+    }
+  };
+  const rebuilds = debounce(rebuild, {
+    holdoffMs: 50,
+    maxMs: 500,
+    onError: (err) => log.error({ err }, `applying the new configuration failed: ${(err as Error)?.message ?? err}; the previous one stays live`),
+  });
+  let listed = false;
+  const source = new KubernetesSource({
+    kubeconfig: kc, client, store,
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+    // Until every kind is listed once, a rebuild would see half the cluster and write wrong status (a route's
+    // Service not listed yet reads as BackendNotFound), so changes wait for the initial list.
+    onChange: () => {
+      if (listed) rebuilds.trigger();
+    },
+  });
+
+  const shutdown = async () => {
+    source.close();
+    if (retry) clearTimeout(retry);
+    rebuilds.cancel();
+    await rebuilds.idle();
+    await dataPlane.close(DRAIN_GRACE_MS);
+    await admin.close();
+  };
+
+  log.info(`watching ${client.server}`);
+  try {
+    await source.start();
+  } catch (err) {
+    await shutdown();
+    return fail(`cannot read the API at ${client.server}: ${(err as Error).message}`, 1);
+  }
+  listed = true;
+  log.info(`listed ${store.size} objects; serving`);
+  rebuilds.trigger();
+  await rebuilds.flush();
+
+  await untilStopSignal(log);
+  await shutdown();
+  log.info('stopped');
+  return 0;
+}
+
+/** The status subresource of Gateway API objects over the API server. */
+function statusClient(client: KubeClient): StatusClient {
+  const path = (s: ObjectStatus) => {
+    const plural = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes' }[s.kind];
+    const ns = s.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(s.namespace)}`;
+    return `/apis/${s.apiVersion}${ns}/${plural}/${encodeURIComponent(s.name)}`;
+  };
+  return {
+    async get(s) {
+      try {
+        return await client.request<LiveObject>('GET', path(s));
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) return null;
+        throw err;
+      }
+    },
+    async replaceStatus(s, object) {
+      await client.request('PUT', `${path(s)}/status`, object);
+    },
+  };
+}
+
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`portico controller: ${message}\n`);
+  return code;
+}

@@ -1,0 +1,25 @@
+// What `run` and `controller` share around the pipeline: config versions and a graceful stop.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ProxyConfig } from '../ir/types.ts';
+import { stableJson } from '../sources/store.ts';
+
+/** How long requests in flight may take to finish on shutdown. */
+export const DRAIN_GRACE_MS = 10_000;
+
+/** Short content hash: the same config always gets the same version, so an unchanged Gateway is not rebuilt. */
+export function contentVersion(c: ProxyConfig): string {
+  return createHash('sha256').update(stableJson({ ...c, version: '' })).digest('hex').slice(0, 12);
+}
+
+/** Resolves on the first SIGTERM or SIGINT; a second signal exits at once, skipping the drain. */
+export async function untilStopSignal(log: Logger): Promise<void> {
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info(`${signal}: draining (up to ${DRAIN_GRACE_MS / 1000}s for requests in flight)`);
+  const hurry = () => process.exit(1);
+  process.once('SIGTERM', hurry);
+  process.once('SIGINT', hurry);
+}

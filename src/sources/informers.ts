@@ -1,0 +1,79 @@
+// What the Kubernetes source watches, and how an API object becomes a store object.
+import type { KubeObject } from '../api/meta.ts';
+import type { KubeClient } from './kube-client.ts';
+
+export type Resource = {
+  kind: string;
+  group: string;
+  version: string;
+  plural: string;
+};
+
+const GW = 'gateway.networking.k8s.io';
+
+/** Every kind the translator reads (see SNAPSHOT_FIELDS), with the API version to watch it at. */
+export const RESOURCES: readonly Resource[] = [
+  { kind: 'GatewayClass', group: GW, version: 'v1', plural: 'gatewayclasses' },
+  { kind: 'Gateway', group: GW, version: 'v1', plural: 'gateways' },
+  { kind: 'HTTPRoute', group: GW, version: 'v1', plural: 'httproutes' },
+  { kind: 'ReferenceGrant', group: GW, version: 'v1beta1', plural: 'referencegrants' },
+  { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces' },
+  { kind: 'Service', group: '', version: 'v1', plural: 'services' },
+  { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
+  { kind: 'Secret', group: '', version: 'v1', plural: 'secrets' },
+  { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps' },
+];
+
+export function apiVersionOf(r: Resource): string {
+  return r.group === '' ? r.version : `${r.group}/${r.version}`;
+}
+
+/** The cluster-wide collection path, e.g. `/apis/gateway.networking.k8s.io/v1/httproutes`. */
+export function collectionPath(r: Resource): string {
+  return `${r.group === '' ? '/api' : `/apis/${r.group}`}/${r.version}/${r.plural}`;
+}
+
+/**
+ * ReferenceGrant is served at v1 from Gateway API v1.5 on and at v1beta1 before (and often both): watch v1 when the
+ * API server serves it, else v1beta1. Kinds whose CRD is missing are reported so the caller can say what to install.
+ */
+export async function discover(client: KubeClient): Promise<{ resources: Resource[]; missing: Resource[] }> {
+  const served = new Map<string, Set<string>>();
+  const servedIn = async (group: string, version: string): Promise<Set<string>> => {
+    const key = `${group}/${version}`;
+    let names = served.get(key);
+    if (!names) {
+      try {
+        const list = await client.request<{ resources: { name: string }[] }>('GET', group === '' ? `/api/${version}` : `/apis/${group}/${version}`);
+        names = new Set(list.resources.map((x) => x.name));
+      } catch (err) {
+        if ((err as { code?: number }).code !== 404) throw err;
+        names = new Set();
+      }
+      served.set(key, names);
+    }
+    return names;
+  };
+  const resources: Resource[] = [];
+  const missing: Resource[] = [];
+  for (const r of RESOURCES) {
+    if (r.kind === 'ReferenceGrant' && (await servedIn(GW, 'v1')).has(r.plural)) {
+      resources.push({ ...r, version: 'v1' });
+      continue;
+    }
+    if ((await servedIn(r.group, r.version)).has(r.plural)) resources.push(r);
+    else missing.push(r);
+  }
+  return { resources, missing };
+}
+
+/**
+ * The object as the store keeps it. List items come without kind/apiVersion, so they are set from the resource.
+ * Status, resourceVersion and managedFields are dropped: they change on every write (ours included) and the
+ * translator reads none of them, so leaving them out is what makes a status-only update a no-op in the store.
+ */
+export function toStoreObject(r: Resource, raw: Record<string, unknown>): KubeObject {
+  const { status: _status, metadata, ...rest } = raw as { status?: unknown; metadata: Record<string, unknown> };
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
+  return { ...rest, apiVersion: apiVersionOf(r), kind: r.kind, metadata: meta } as KubeObject;
+}

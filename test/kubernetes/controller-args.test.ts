@@ -1,0 +1,51 @@
+// `portico controller` command line; needs no cluster.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UsageError } from '../../src/cli/args.ts';
+import { controller } from '../../src/cli/controller.ts';
+import { parseControllerArgs } from '../../src/cli/controller-args.ts';
+
+test('defaults: host infrastructure, admin on 127.0.0.1:9901, default kubeconfig, no pool', () => {
+  assert.deepEqual(parseControllerArgs([]), {
+    kubeconfig: null, admin: { host: '127.0.0.1', port: 9901 }, infrastructure: 'host', addressPool: null, logLevel: 'info',
+  });
+});
+
+test('every option is read', () => {
+  const a = parseControllerArgs(['--kubeconfig', '/k', '--admin', '0.0.0.0:9000', '--infrastructure', 'host', '--gateway-address-pool', '10.250.0.0/24', '--log-level', 'debug']);
+  assert.deepEqual(a, { kubeconfig: '/k', admin: { host: '0.0.0.0', port: 9000 }, infrastructure: 'host', addressPool: '10.250.0.0/24', logLevel: 'debug' });
+  assert.equal(parseControllerArgs(['-h']), 'help');
+});
+
+test('mistakes are usage errors that say what to type', () => {
+  assert.throws(() => parseControllerArgs(['--infrastructure', 'cloud']), (e: unknown) => e instanceof UsageError && /--infrastructure host or --infrastructure kubernetes/.test(e.message));
+  assert.throws(() => parseControllerArgs(['--kubeconfg', 'x']), (e: unknown) => e instanceof UsageError && /portico controller --help/.test(e.message));
+  assert.throws(() => parseControllerArgs(['--log-level', 'loud']), UsageError);
+});
+
+test('--infrastructure kubernetes exits 2: not implemented yet', async () => {
+  const write = process.stderr.write;
+  let said = '';
+  process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write;
+  try {
+    assert.equal(await controller({ ...(parseControllerArgs(['--infrastructure', 'kubernetes']) as Exclude<ReturnType<typeof parseControllerArgs>, 'help'>) }), 2);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.match(said, /not implemented yet/);
+});
+
+test('a bad pool or an unreadable kubeconfig exits 2 with the reason', async () => {
+  const write = process.stderr.write;
+  let said = '';
+  process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write;
+  try {
+    const args = parseControllerArgs(['--gateway-address-pool', 'nope', '--log-level', 'silent']) as Exclude<ReturnType<typeof parseControllerArgs>, 'help'>;
+    assert.equal(await controller(args), 2);
+    assert.equal(await controller({ ...args, addressPool: null, kubeconfig: '/nonexistent/kubeconfig' }), 2);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.match(said, /not an IPv4 CIDR/);
+  assert.match(said, /\/nonexistent\/kubeconfig/);
+});

@@ -1,0 +1,131 @@
+// The Kubernetes source against a small fake API server on 127.0.0.1: list, watch, what reaches the store,
+// and that status-only updates do not trigger a rebuild. The real API server is exercised in test/kubernetes/.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { collectionPath, RESOURCES, toStoreObject } from '../../src/sources/informers.ts';
+import { kubeClient } from '../../src/sources/kube-client.ts';
+import { KubernetesSource } from '../../src/sources/kubernetes.ts';
+import { ResourceStore } from '../../src/sources/store.ts';
+
+const GW = 'gateway.networking.k8s.io';
+const gateway = (extra: Record<string, unknown> = {}) => ({
+  metadata: { name: 'gw', namespace: 'app', generation: 1, resourceVersion: '5', creationTimestamp: '2026-01-01T00:00:00Z', managedFields: [{ manager: 'kubectl' }] },
+  spec: { gatewayClassName: 'portico', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+  ...extra,
+});
+
+/** Serves discovery, lists (items without kind, as the real server sends them) and watches fed by `send`. */
+class FakeApiServer {
+  server = http.createServer((req, res) => this.#handle(req, res));
+  watchers = new Map<string, http.ServerResponse[]>();
+  lists = new Map<string, unknown[]>();
+  served: Record<string, string[]> = {
+    '/api/v1': ['namespaces', 'services', 'secrets', 'configmaps'],
+    [`/apis/${GW}/v1`]: ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'],
+    [`/apis/${GW}/v1beta1`]: ['referencegrants'],
+    '/apis/discovery.k8s.io/v1': ['endpointslices'],
+  };
+  async start(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  send(path: string, type: string, object: unknown) {
+    for (const w of this.watchers.get(path) ?? []) w.write(JSON.stringify({ type, object }) + '\n');
+  }
+  close() {
+    for (const ws of this.watchers.values()) for (const w of ws) w.destroy();
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+  #handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url!, 'http://x');
+    const discovery = this.served[url.pathname];
+    if (discovery) return void res.end(JSON.stringify({ resources: discovery.map((name) => ({ name })) }));
+    if (url.searchParams.get('watch') === 'true') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      this.watchers.set(url.pathname, [...(this.watchers.get(url.pathname) ?? []), res]);
+      return;
+    }
+    res.end(JSON.stringify({ metadata: { resourceVersion: '10' }, items: this.lists.get(url.pathname) ?? [] }));
+  }
+}
+
+let api: FakeApiServer;
+let source: KubernetesSource;
+const store = new ResourceStore();
+let changes = 0;
+const gatewaysPath = collectionPath(RESOURCES.find((r) => r.kind === 'Gateway')!);
+
+before(async () => {
+  api = new FakeApiServer();
+  api.lists.set(gatewaysPath, [gateway({ status: { conditions: [] } })]);
+  const server = await api.start();
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
+    users: [{ name: 'me' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'me' }],
+    currentContext: 'fake',
+  });
+  source = new KubernetesSource({ kubeconfig: kc, client: kubeClient(kc), store, log: { info() {}, warn() {} }, onChange: () => changes++ });
+  await source.start();
+  // Every kind lists, and its watch is open, before events are sent.
+  await until(() => [...api.watchers.values()].length === RESOURCES.length);
+});
+
+after(() => {
+  source?.close();
+  api?.close();
+});
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
+
+test('listed objects reach the store with kind and apiVersion, without status, resourceVersion or managedFields', () => {
+  const g = store.get('Gateway/app/gw') as unknown as Record<string, unknown> & { metadata: Record<string, unknown> };
+  assert.ok(g, 'the listed Gateway is in the store');
+  assert.equal(g.kind, 'Gateway');
+  assert.equal(g.apiVersion, `${GW}/v1`);
+  assert.equal(g.status, undefined);
+  assert.equal(g.metadata.resourceVersion, undefined);
+  assert.equal(g.metadata.managedFields, undefined);
+  assert.equal(g.metadata.generation, 1);
+  assert.equal(changes, 1);
+});
+
+test('ReferenceGrant is watched at v1 when the API server serves it', () => {
+  assert.ok(api.watchers.has(`/apis/${GW}/v1/referencegrants`));
+  assert.ok(!api.watchers.has(`/apis/${GW}/v1beta1/referencegrants`));
+});
+
+test('a status-only update does not trigger a rebuild; a spec change does; a delete does', async () => {
+  const before = changes;
+  api.send(gatewaysPath, 'MODIFIED', { apiVersion: `${GW}/v1`, kind: 'Gateway', ...gateway({ status: { conditions: [{ type: 'Accepted' }] } }), metadata: { ...gateway().metadata, resourceVersion: '11' } });
+  const changed = gateway();
+  changed.metadata = { ...changed.metadata, generation: 2, resourceVersion: '12' };
+  changed.spec = { ...changed.spec, listeners: [{ name: 'http', port: 8080, protocol: 'HTTP' }] };
+  api.send(gatewaysPath, 'MODIFIED', { apiVersion: `${GW}/v1`, kind: 'Gateway', ...changed });
+  await until(() => store.get('Gateway/app/gw')?.metadata.generation === 2);
+  assert.equal(changes, before + 1, 'only the spec change counted');
+  api.send(gatewaysPath, 'DELETED', { apiVersion: `${GW}/v1`, kind: 'Gateway', ...changed });
+  await until(() => store.get('Gateway/app/gw') === undefined);
+  assert.equal(changes, before + 2);
+});
+
+test('toStoreObject keeps labels, annotations and top-level fields (EndpointSlice endpoints)', () => {
+  const slice = RESOURCES.find((r) => r.kind === 'EndpointSlice')!;
+  const o = toStoreObject(slice, {
+    metadata: { name: 's', namespace: 'a', labels: { 'kubernetes.io/service-name': 'echo' }, resourceVersion: '3' },
+    addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.1'] }],
+  }) as unknown as Record<string, unknown>;
+  assert.deepEqual(o, {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { name: 's', namespace: 'a', labels: { 'kubernetes.io/service-name': 'echo' } },
+    addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.1'] }],
+  });
+});
