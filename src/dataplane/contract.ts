@@ -1,5 +1,8 @@
 // What the rest of Portico sees of the data plane: apply configs, learn what got bound, drain.
-import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
+import type { ApplyResult } from '../ir/apply.ts';
+import type { ProxyConfig } from '../ir/types.ts';
+
+export type { ApplyResult, ListenerBindResult } from '../ir/apply.ts';
 
 export type AccessLogEntry = {
   time: string;
@@ -11,31 +14,18 @@ export type AccessLogEntry = {
   host: string;
   path: string;
   status: number;
+  /** The status line was sent but the body was cut short (upstream died mid-body, or the client left). */
+  truncated: boolean;
   durationMs: number;
 };
 
 export type DataPlaneOptions = {
-  /** Endpoints on 127.0.0.0/8 or ::1 are refused unless this is set (standalone mode sets it). */
+  /** Endpoints that reach this host (127.0.0.0/8, ::1, 0.0.0.0, ::) are refused unless this is set (standalone mode sets it). */
   allowLoopbackEndpoints?: boolean;
   /** Called once per finished request; null turns access logging off. */
   accessLog?: ((entry: AccessLogEntry) => void) | null;
   /** A prom-client Registry to register the data plane's metrics in. */
   metricsRegistry?: import('prom-client').Registry;
-};
-
-export type ListenerBindResult = {
-  port: number;
-  /** The address bound, or `0.0.0.0`/`::` for all interfaces. */
-  address: string;
-  bound: boolean;
-  /** Why binding failed, e.g. `EADDRINUSE`. */
-  error?: string;
-};
-
-export type ApplyResult = {
-  gateway: GatewayKey;
-  version: string;
-  listeners: ListenerBindResult[];
 };
 
 export interface DataPlane {

@@ -1,12 +1,15 @@
-// The data plane: apply() compiles every config off to the side, then binds new ports, swaps snapshots on kept
-// ones and drains the ones that are gone. Calls to apply() run one after another.
+// The data plane: apply() validates every config, compiles the changed ones off to the side, then binds new ports,
+// swaps snapshots on kept ones and drains the ones that are gone. Calls to apply() run one after another.
+import type { ApplyResult, ListenerBindResult } from '../ir/apply.ts';
 import type * as ir from '../ir/types.ts';
-import type { ApplyResult, DataPlane, DataPlaneOptions, ListenerBindResult } from './contract.ts';
+import { validateProxyConfig } from '../ir/validate.ts';
+import type { DataPlane, DataPlaneOptions } from './contract.ts';
 import type { HandlerContext, Snapshot } from './handler.ts';
 import { DEFAULT_LIMITS, ListenerServer, type ServerLimits } from './listener.ts';
 import { createMetrics } from './metrics.ts';
-import { compileRouter } from './router.ts';
+import { compileRouter, type Router } from './router.ts';
 import { compileClusters, UpstreamPools, type UpstreamTimeouts } from './upstream.ts';
+import { Warnings } from './warnings.ts';
 
 /** The contract's options plus tuning knobs (tests shorten timeouts with them). */
 export type DataPlaneSettings = DataPlaneOptions & {
@@ -26,28 +29,34 @@ export function createDataPlane(options: DataPlaneSettings = {}): DataPlane {
 
 type Wanted = { gateway: ir.GatewayKey; address: string | null; port: number; snapshot: Snapshot };
 
+/** One Gateway's config compiled; reused as is while the config's version stays the same. */
+type Compiled = {
+  version: string;
+  /** One per IR listener, in order. */
+  snapshots: Snapshot[];
+  endpoints: Set<string>;
+  routes: Set<string>;
+  warnings: string[];
+};
+
 class PorticoDataPlane implements DataPlane {
   readonly #servers = new Map<string, ListenerServer>();
   readonly #pools: UpstreamPools;
   readonly #ctx: HandlerContext;
+  readonly #warnings: Warnings;
   readonly #limits: ServerLimits;
   readonly #allowLoopback: boolean;
   readonly #drainGraceMs: number;
   readonly #draining = new Set<Promise<void>>();
+  #compiled = new Map<ir.GatewayKey, Compiled>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(options: DataPlaneSettings) {
     const sink = options.warn ?? ((message: string) => process.stderr.write(JSON.stringify({ level: 'warn', component: 'dataplane', message }) + '\n'));
-    // Every apply recompiles everything: say each distinct problem once, not once per config version.
-    const said = new Set<string>();
-    const warn = (message: string) => {
-      if (said.has(message)) return;
-      said.add(message);
-      sink(message);
-    };
+    this.#warnings = new Warnings(sink);
     this.#pools = new UpstreamPools({ ...DEFAULT_TIMEOUTS, ...options.upstreamTimeouts });
-    this.#ctx = { metrics: createMetrics(options.metricsRegistry), accessLog: options.accessLog ?? null, warn };
+    this.#ctx = { metrics: createMetrics(options.metricsRegistry), accessLog: options.accessLog ?? null, warn: this.#warnings.warn };
     this.#limits = { ...DEFAULT_LIMITS, ...options.serverLimits };
     this.#allowLoopback = options.allowLoopbackEndpoints ?? false;
     this.#drainGraceMs = options.drainGraceMs ?? 30_000;
@@ -61,7 +70,24 @@ class PorticoDataPlane implements DataPlane {
 
   async #apply(configs: readonly ir.ProxyConfig[]): Promise<ApplyResult[]> {
     if (this.#closed) throw new Error('data plane is closed: apply() was called after close(); create a new data plane');
+    const problems = configs.flatMap((c) => validateProxyConfig(c));
+    if (problems.length > 0) {
+      throw new Error(`data plane refused the configs; nothing was changed and the previous configs keep serving:\n  ${problems.join('\n  ')}`);
+    }
+    this.#warnings.begin();
+    let applied = false;
+    try {
+      const results = await this.#applyValid(configs);
+      applied = true;
+      return results;
+    } finally {
+      this.#warnings.end(applied);
+    }
+  }
+
+  async #applyValid(configs: readonly ir.ProxyConfig[]): Promise<ApplyResult[]> {
     const usedEndpoints = new Set<string>();
+    const compiled = new Map<ir.GatewayKey, Compiled>();
     const wanted = new Map<string, Wanted>();
     const results: ApplyResult[] = [];
     const pending: (() => Promise<void>)[] = [];
@@ -70,21 +96,20 @@ class PorticoDataPlane implements DataPlane {
     for (const config of configs) {
       const result: ApplyResult = { gateway: config.gateway, version: config.version, listeners: [] };
       results.push(result);
-      const clusters = compileClusters(config.backends, this.#pools, this.#allowLoopback, usedEndpoints, this.#ctx.warn);
+      const c = this.#compile(config);
+      compiled.set(config.gateway, c);
+      for (const key of c.endpoints) usedEndpoints.add(key);
       const addresses = config.addresses.length === 0 ? [null] : config.addresses;
-      for (const listener of config.listeners) {
-        const router = compileRouter(listener);
-        for (const p of router.problems) this.#ctx.warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
+      for (const snapshot of c.snapshots) {
         for (const address of addresses) {
-          const key = `${config.gateway}|${address ?? '*'}|${listener.port}`;
+          const key = `${config.gateway}|${address ?? '*'}|${snapshot.port}`;
           if (wanted.has(key)) {
-            result.listeners.push(this.#duplicate(config.gateway, address, listener.port));
+            result.listeners.push(this.#duplicate(config.gateway, address, snapshot.port));
             continue;
           }
-          const snapshot: Snapshot = { gateway: config.gateway, port: listener.port, router, clusters };
-          wanted.set(key, { gateway: config.gateway, address, port: listener.port, snapshot });
+          wanted.set(key, { gateway: config.gateway, address, port: snapshot.port, snapshot });
           const slot = result.listeners.length;
-          result.listeners.push({ port: listener.port, address: address ?? '::', bound: false });
+          result.listeners.push({ port: snapshot.port, address: address ?? '::', bound: false });
           // Started only once every config compiled: a config that fails to compile changes nothing.
           pending.push(() => this.#bindOrSwap(key, wanted.get(key)!).then((r) => void (result.listeners[slot] = r)));
         }
@@ -99,7 +124,33 @@ class PorticoDataPlane implements DataPlane {
     }
     await Promise.all(pending.map((start) => start()));
     this.#pools.retainOnly(usedEndpoints);
+    this.#compiled = compiled;
+    this.#ctx.metrics.retain(new Map([...compiled].map(([gateway, c]) => [gateway as string, c.routes])));
     return results;
+  }
+
+  /** The compiled form of `config`: the previous one when the version is the same (round robin keeps its place). */
+  #compile(config: ir.ProxyConfig): Compiled {
+    const previous = this.#compiled.get(config.gateway);
+    if (previous !== undefined && config.version !== '' && previous.version === config.version) {
+      this.#warnings.still(previous.warnings);
+      return previous;
+    }
+    const warnings: string[] = [];
+    const warn = (message: string) => {
+      warnings.push(message);
+      this.#warnings.warn(message);
+    };
+    const endpoints = new Set<string>();
+    const clusters = compileClusters(config.backends, this.#pools, this.#allowLoopback, endpoints, warn);
+    const routes = new Set<string>();
+    const snapshots = config.listeners.map((listener): Snapshot => {
+      const router: Router = compileRouter(listener, clusters);
+      for (const p of router.problems) warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
+      for (const h of listener.hosts) for (const v of h.virtualHosts) for (const r of v.routes) routes.add(r.name);
+      return { gateway: config.gateway, port: listener.port, router };
+    });
+    return { version: config.version, snapshots, endpoints, routes, warnings };
   }
 
   async #bindOrSwap(key: string, want: Wanted): Promise<ListenerBindResult> {

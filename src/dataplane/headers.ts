@@ -1,5 +1,4 @@
 // Header hygiene between client and upstream: hop-by-hop headers stay on their own hop; X-Forwarded-* are set.
-import type { IncomingMessage } from 'node:http';
 import type { HeaderBag } from './filters/header-modifier.ts';
 
 const HOP_BY_HOP = new Set([
@@ -9,13 +8,15 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
-function connectionTokens(value: string | string[] | number | undefined): string[] {
+type AnyHeaders = Record<string, string | string[] | undefined>;
+
+function connectionTokens(value: string | string[] | undefined): string[] {
   if (typeof value !== 'string') return [];
   return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
 }
 
 /** Copies end-to-end headers; also drops the headers the Connection header names. */
-export function stripHopByHop(source: HeaderBag): HeaderBag {
+export function stripHopByHop(source: AnyHeaders): HeaderBag {
   const named = connectionTokens(source.connection);
   const out: HeaderBag = {};
   for (const name of Object.keys(source)) {
@@ -26,15 +27,32 @@ export function stripHopByHop(source: HeaderBag): HeaderBag {
   return out;
 }
 
-/** The headers to send upstream: end-to-end headers, Host as the client sent it, and X-Forwarded-*. */
-export function upstreamHeaders(req: IncomingMessage, scheme: 'http' | 'https'): HeaderBag {
+/**
+ * Removes, in place, hop-by-hop headers a route's filters put back (undici refuses connection, keep-alive,
+ * transfer-encoding, upgrade and expect, which would fail every request on the route). Host stays: setting it is
+ * how a route overrides the upstream Host.
+ */
+export function dropHopByHop(headers: HeaderBag): void {
+  for (const name of HOP_BY_HOP) delete headers[name];
+}
+
+export type ClientRequest = {
+  headers: AnyHeaders;
+  /** The Host to send: the request-target's authority for absolute-form requests, else the Host header. */
+  host: string | undefined;
+  remoteAddress: string | undefined;
+};
+
+/** The headers to send upstream: end-to-end headers, Host as the client meant it, and X-Forwarded-*. */
+export function upstreamHeaders(req: ClientRequest, scheme: 'http' | 'https'): HeaderBag {
   const out = stripHopByHop(req.headers);
+  if (req.host !== undefined) out.host = req.host;
   // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d; upstreams expect the plain IPv4 form.
-  const remote = req.socket.remoteAddress ?? '';
+  const remote = req.remoteAddress ?? '';
   const client = remote.startsWith('::ffff:') && remote.includes('.') ? remote.slice(7) : remote;
   const prior = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
   out['x-forwarded-proto'] = scheme;
-  if (req.headers.host !== undefined) out['x-forwarded-host'] = req.headers.host;
+  if (req.host !== undefined) out['x-forwarded-host'] = req.host;
   return out;
 }

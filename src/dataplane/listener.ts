@@ -1,7 +1,7 @@
 // One node:http server per bound address:port of one Gateway. The server lives across config versions: a new
 // config swaps the snapshot reference, so keep-alive connections and requests in flight are untouched.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ListenerBindResult } from './contract.ts';
+import type { ListenerBindResult } from '../ir/apply.ts';
 import { handleRequest, type HandlerContext, type Snapshot } from './handler.ts';
 
 export type ServerLimits = {

@@ -1,10 +1,12 @@
 // HttpMatch → one predicate, built from plain closures over the route's data (never eval: route data is user input).
+// Regular expressions run on RE2 (linear time): a user's pattern such as `(a+)+$` must not stall the event loop.
+import { RE2JS } from 're2js';
 import type * as ir from '../ir/types.ts';
 
 /** What matching needs of a request; `params` caches the parsed query for the request's lifetime. */
 export type RequestView = {
   method: string;
-  /** Path without the query string, as sent. */
+  /** Path without the query string, normalised (see request-target.ts): what routes match and upstreams receive. */
   path: string;
   /** Query string without `?`, as sent. */
   rawQuery: string;
@@ -64,7 +66,7 @@ function compilePath(route: string, path: NonNullable<ir.HttpMatch['path']>, pro
     }
     case 'RegularExpression': {
       const re = fullMatch(route, 'path', value, problems);
-      return (req) => re.test(req.path);
+      return (req) => re(req.path);
     }
   }
 }
@@ -74,15 +76,16 @@ function compileString(route: string, what: string, m: ir.StringMatch, problems:
     const expected = m.value;
     return (v) => v === expected;
   }
-  const re = fullMatch(route, what, m.value, problems);
-  return (v) => re.test(v);
+  return fullMatch(route, what, m.value, problems);
 }
 
-const NEVER = /(?!)/;
+const NEVER = () => false;
 
-function fullMatch(route: string, what: string, pattern: string, problems: CompileProblem[]): RegExp {
+/** RE2JS.matches is a full match, as the Gateway API asks; compiled once here, never per request. */
+function fullMatch(route: string, what: string, pattern: string, problems: CompileProblem[]): (v: string) => boolean {
   try {
-    return new RegExp(`^(?:${pattern})$`);
+    const re = RE2JS.compile(pattern);
+    return (v) => re.matches(v);
   } catch (err) {
     problems.push({
       route,

@@ -6,6 +6,7 @@ import type { Dispatcher, Pool } from 'undici';
 import type { HeaderEdit } from './filters/header-modifier.ts';
 import type { UpstreamRequest } from './filters/types.ts';
 import { stripHopByHop } from './headers.ts';
+import { answerInvalidHeaders } from './respond.ts';
 
 export type ProxyFailure = { status: number; code: string; message: string };
 
@@ -25,6 +26,12 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** undici's body emits RequestAbortedError when destroyed unread: without a listener that would end the process. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 export function forward(
   req: IncomingMessage,
   res: ServerResponse,
@@ -37,31 +44,38 @@ export function forward(
   res.once('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(up.headers)) if (v !== undefined) headers[k] = typeof v === 'number' ? String(v) : v;
-
-  pool
-    .request({
+  let pending: Promise<Dispatcher.ResponseData>;
+  try {
+    pending = pool.request({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: up.rawQuery === '' ? up.path : `${up.path}?${up.rawQuery}`,
-      headers,
+      headers: up.headers,
       body: hasBody(req) ? req : null,
       signal: abort.signal,
-    })
+    });
+  } catch (err) {
+    return onFailure(classifyUpstreamError(err));
+  }
+  pending
     .then(
       ({ statusCode, headers: upstream, body }) => {
-        if (res.destroyed) {
-          body.destroy();
-          return;
+        if (res.destroyed) return discard(body);
+        try {
+          const out = stripHopByHop(upstream);
+          for (const edit of responseEdits) edit(out);
+          res.writeHead(statusCode, out);
+        } catch (err) {
+          // A response filter wrote a header node:http refuses: this request gets a 500, the process lives on.
+          discard(body);
+          return answerInvalidHeaders(res, err);
         }
-        const out = stripHopByHop(upstream);
-        for (const edit of responseEdits) edit(out);
-        res.writeHead(statusCode, out as Record<string, string | string[]>);
         pipeline(body, res).catch(() => res.destroy());
       },
       (err: unknown) => {
         if (abort.signal.aborted) return;
         onFailure(classifyUpstreamError(err));
       },
-    );
+    )
+    // Last line of defence: an exception here would be an unhandled rejection, which ends the process.
+    .catch(() => res.destroy());
 }

@@ -6,6 +6,8 @@ import { compileFilters, type CompiledFilters } from './filters/index.ts';
 import { compileHostTable, hostWithoutPort, type HostTable } from './hosts.ts';
 import { compileMatch, type CompileProblem, type Predicate, type RequestView } from './match.ts';
 import { matchedPrefix } from './path-rewrite.ts';
+import { normalizeTarget } from './request-target.ts';
+import type { RuntimeCluster } from './upstream.ts';
 
 export type CompiledRoute = {
   name: string;
@@ -14,8 +16,8 @@ export type CompiledRoute = {
   /** What ReplacePrefixMatch replaces for this route (null: nothing). */
   prefix: string | null;
   filters: CompiledFilters;
-  /** Forward only: picks a cluster name, null for an invalid reference, undefined when nothing has weight. */
-  backends?: WeightedChoice<string | null>;
+  /** Forward only: picks a cluster, null for an invalid reference, undefined when nothing has weight. */
+  backends?: WeightedChoice<RuntimeCluster | null>;
 };
 
 export type RouteSelection = { listener: string; virtualHost: string; route: CompiledRoute };
@@ -36,10 +38,14 @@ export type Router = {
 type CompiledVirtualHost = { hostname: string; routes: CompiledRoute[] };
 type CompiledListenerHost = { listener: string; virtualHosts: HostTable<CompiledVirtualHost> };
 
-export function compileRouter(listener: ir.HttpListener): Router {
+/**
+ * `clusters` resolves the IR's backend names once, here; the data plane validated the config first, so every name is
+ * there. Without it (route selection alone, as the golden tests do) a Forward's backends resolve to null.
+ */
+export function compileRouter(listener: ir.HttpListener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map()): Router {
   const problems: CompileProblem[] = [];
   const listenerHosts = compileHostTable<CompiledListenerHost>(
-    listener.hosts.map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, problems) })),
+    listener.hosts.map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems) })),
   );
 
   const selectView = (host: string, view: RequestView): RouteSelection | null => {
@@ -58,28 +64,29 @@ export function compileRouter(listener: ir.HttpListener): Router {
     problems,
     selectView,
     select(req) {
+      const target = normalizeTarget(req.path);
+      if (target === null) return null;
+      const host = target.host ?? req.host;
       const headers: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
-      headers.host ??= req.host;
-      return selectView(hostWithoutPort(req.host), { method: req.method.toUpperCase(), ...splitPath(req.path), headers });
+      if (target.host !== undefined) headers.host = target.host;
+      else headers.host ??= req.host;
+      return selectView(hostWithoutPort(host), { method: req.method.toUpperCase(), path: target.path, rawQuery: target.rawQuery, headers });
     },
   };
 }
 
-export function splitPath(url: string): { path: string; rawQuery: string } {
-  const q = url.indexOf('?');
-  return q === -1 ? { path: url, rawQuery: '' } : { path: url.slice(0, q), rawQuery: url.slice(q + 1) };
-}
+type Clusters = ReadonlyMap<string, RuntimeCluster>;
 
-function compileListenerHost(lh: ir.ListenerHost, problems: CompileProblem[]): CompiledListenerHost {
+function compileListenerHost(lh: ir.ListenerHost, clusters: Clusters, problems: CompileProblem[]): CompiledListenerHost {
   const vhosts = lh.virtualHosts.map((vh) => ({
     hostname: vh.hostname,
-    value: { hostname: vh.hostname, routes: vh.routes.map((r) => compileRoute(r, problems)) },
+    value: { hostname: vh.hostname, routes: vh.routes.map((r) => compileRoute(r, clusters, problems)) },
   }));
   return { listener: lh.listener, virtualHosts: compileHostTable(vhosts) };
 }
 
-function compileRoute(route: ir.HttpRoute, problems: CompileProblem[]): CompiledRoute {
+function compileRoute(route: ir.HttpRoute, clusters: Clusters, problems: CompileProblem[]): CompiledRoute {
   const prefix = matchedPrefix(route.match);
   const compiled: CompiledRoute = {
     name: route.name,
@@ -89,7 +96,9 @@ function compileRoute(route: ir.HttpRoute, problems: CompileProblem[]): Compiled
     filters: compileFilters(route.filters, prefix),
   };
   if (route.action.type === 'Forward') {
-    compiled.backends = compileWeightedChoice(route.action.backends.map((b) => ({ value: b.cluster, weight: b.weight })));
+    compiled.backends = compileWeightedChoice(
+      route.action.backends.map((b) => ({ value: b.cluster === null ? null : (clusters.get(b.cluster) ?? null), weight: b.weight })),
+    );
   }
   return compiled;
 }

@@ -2,6 +2,7 @@
 // lists the endpoint, closed (after its requests finish) once none does.
 import { isIP } from 'node:net';
 import { Pool } from 'undici';
+import { formatHostPort, mayReachThisHost } from '../ir/net.ts';
 import type * as ir from '../ir/types.ts';
 import { roundRobin, type RoundRobin } from './balancer.ts';
 
@@ -17,12 +18,18 @@ export type RuntimeCluster = {
 };
 
 export function endpointKey(ep: ir.Endpoint): string {
-  return isIP(ep.address) === 6 ? `http://[${ep.address}]:${ep.port}` : `http://${ep.address}:${ep.port}`;
+  return `http://${formatHostPort(ep.address, ep.port)}`;
 }
 
-export function isLoopback(address: string): boolean {
-  const a = address.toLowerCase();
-  return a.startsWith('127.') || a === '::1' || a.startsWith('::ffff:127.') || a === 'localhost';
+/** Why an endpoint is not used, or null when it is usable. */
+export function refuseEndpoint(address: string, allowLoopback: boolean): string | null {
+  // undici would resolve a name (or a shorthand such as 127.1) at connect time, past any check made here.
+  if (isIP(address) === 0) return 'is not an IP address; endpoints must be IPv4 or IPv6 literals';
+  if (!allowLoopback && mayReachThisHost(address)) {
+    return 'reaches this host (loopback or unspecified address) and is not used; ' +
+      'such endpoints are only allowed in standalone mode (allowLoopbackEndpoints)';
+  }
+  return null;
 }
 
 export class UpstreamPools {
@@ -81,11 +88,9 @@ export function compileClusters(
   for (const [name, cluster] of Object.entries(backends)) {
     const usable: UsableEndpoint[] = [];
     for (const ep of cluster.endpoints) {
-      if (!allowLoopback && isLoopback(ep.address)) {
-        warn(
-          `backend ${cluster.name}: endpoint ${ep.address}:${ep.port} is a loopback address and is not used; ` +
-            'loopback endpoints are only allowed in standalone mode (allowLoopbackEndpoints)',
-        );
+      const why = refuseEndpoint(ep.address, allowLoopback);
+      if (why !== null) {
+        warn(`backend ${cluster.name}: endpoint ${ep.address}:${ep.port} ${why}`);
         continue;
       }
       const key = endpointKey(ep);

@@ -63,7 +63,8 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
   for (const l of c.listeners) {
     if (ports.has(l.port)) problems.push(`${at}: port ${l.port} appears in more than one listener`);
     ports.add(l.port);
-    if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) problems.push(`${at}: listener port ${l.port} is out of range`);
+    // Port 0 asks the OS for any free port (the bind result reports the one it got); translated Gateways never carry it.
+    if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65535) problems.push(`${at}: listener port ${l.port} is out of range`);
     const hostnames = new Set<string>();
     for (const h of l.hosts) {
       const key = h.hostname ?? '';

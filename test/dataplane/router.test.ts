@@ -120,3 +120,16 @@ test('an invalid regex is reported and never matches; other routes keep working'
   assert.equal(router.problems[0].route, 'bad');
   assert.equal(router.select({ host: 'x', method: 'GET', path: '/(' })?.route.name, 'good');
 });
+
+test('regexes run on RE2: a catastrophic-backtracking pattern answers at once', { timeout: 60_000 }, () => {
+  // With a backtracking engine this input takes longer than the age of the universe; RE2 is linear.
+  const l = simpleListener(80, [route('redos', { headers: [{ type: 'RegularExpression', name: 'x', value: '(a+)+$' }] })]);
+  assert.equal(pick(l, 'x', '/', 'GET', { x: 'a'.repeat(64) + 'b' }), null);
+  assert.equal(pick(l, 'x', '/', 'GET', { x: 'aaaa' }), 'redos');
+});
+
+test('a pattern outside RE2 (backreference, lookahead) is reported, not run on another engine', () => {
+  const router = compileRouter(simpleListener(80, [route('backref', { path: regex('/(a)\\1') }), route('look', { path: regex('/(?=a)a') })]));
+  assert.deepEqual(router.problems.map((p) => p.route), ['backref', 'look']);
+  assert.equal(router.select({ host: 'x', method: 'GET', path: '/aa' }), null);
+});

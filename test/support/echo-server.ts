@@ -1,7 +1,8 @@
 // A backend for tests: answers every request with JSON {name, method, path, headers, body}, so a test sees which
 // backend got the request and exactly what arrived. Responses carry `x-echo-name: <name>`.
 // A request with `x-echo-hold: 1` is held until release() is called: that is how tests keep a request in flight
-// without sleeping.
+// without sleeping. `x-echo-cookies: a=1|b=2` answers one Set-Cookie line per entry; `x-echo-truncate: 1` sends
+// the status line and part of the body, then drops the connection.
 import http from 'node:http';
 
 export type EchoRequest = {
@@ -41,11 +42,18 @@ export async function startEcho(opts: { name: string; address?: string; port?: n
           body: Buffer.concat(chunks).toString('utf8'),
         };
         const body = JSON.stringify(payload);
-        res.writeHead(200, {
+        const headers: http.OutgoingHttpHeaders = {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
           'x-echo-name': opts.name,
-        });
+        };
+        const cookies = req.headers['x-echo-cookies'];
+        if (typeof cookies === 'string') headers['set-cookie'] = cookies.split('|');
+        res.writeHead(200, headers);
+        if (req.headers['x-echo-truncate'] === '1') {
+          res.write(body.slice(0, 5), () => res.destroy());
+          return;
+        }
         res.end(body);
       };
       if (req.headers['x-echo-hold'] === '1') holding.push(answer);

@@ -1,8 +1,6 @@
 // Compiles a route's filter list into request-side edits and response-side header edits, in order.
 import type * as ir from '../../ir/types.ts';
-import type { HeaderEdit } from './header-modifier.ts';
-import { compileRequestHeaderModifier } from './request-header-modifier.ts';
-import { compileResponseHeaderModifier } from './response-header-modifier.ts';
+import { compileHeaderModifier, type HeaderEdit } from './header-modifier.ts';
 import type { RequestEdit } from './types.ts';
 import { compileUrlRewrite } from './url-rewrite.ts';
 
@@ -12,11 +10,13 @@ export function compileFilters(filters: readonly ir.HttpFilter[], prefix: string
   const out: CompiledFilters = { request: [], response: [] };
   for (const f of filters) {
     switch (f.type) {
-      case 'RequestHeaderModifier':
-        out.request.push(compileRequestHeaderModifier(f.modifier));
+      case 'RequestHeaderModifier': {
+        const edit = compileHeaderModifier(f.modifier);
+        out.request.push((up) => edit(up.headers));
         break;
+      }
       case 'ResponseHeaderModifier':
-        out.response.push(compileResponseHeaderModifier(f.modifier));
+        out.response.push(compileHeaderModifier(f.modifier));
         break;
       case 'URLRewrite':
         out.request.push(compileUrlRewrite(f, prefix));

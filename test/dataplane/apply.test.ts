@@ -1,0 +1,103 @@
+// apply(): the IR is validated before any server is touched, an unchanged version reuses its compiled form, and
+// caches (metrics series, said warnings) shrink with the configs.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { createDataPlane } from '../../src/dataplane/dataplane.ts';
+import { startEcho, type Echo } from '../support/echo-server.ts';
+import { request } from '../support/http-client.ts';
+import { startPlane } from './fixture.ts';
+import { config, forwardTo, local, prefix, route, simpleListener } from './ir-builders.ts';
+
+let a: Echo;
+let b: Echo;
+before(async () => {
+  a = await startEcho({ name: 'a' });
+  b = await startEcho({ name: 'b' });
+});
+after(async () => {
+  await a.close();
+  await b.close();
+});
+
+test('an invalid config is refused before any server is touched; the previous one keeps serving', async () => {
+  const plane = await startPlane([config({ listeners: [simpleListener(0, [route('old')])], backends: { a: [local(a.port)] } })]);
+  try {
+    const broken = config({ listeners: [simpleListener(plane.port, [route('new', { action: forwardTo(['missing', 1]) })])], backends: {} });
+    await assert.rejects(plane.dp.apply([broken]), /refused the configs[\s\S]*cluster missing is referenced but missing/);
+    const res = await request(plane.port, '/');
+    assert.equal(res.status, 200);
+    assert.equal(res.json().name, 'a');
+    assert.equal(plane.log.at(-1)?.route, 'old');
+  } finally {
+    await plane.close();
+  }
+});
+
+test('the same version reuses the compiled config: round robin keeps its place; a new version starts afresh', async () => {
+  const make = (version: string) =>
+    config({ version, listeners: [simpleListener(0, [route('rr', { action: forwardTo(['ab', 1]) })])], backends: { ab: [local(a.port), local(b.port)] } });
+  const plane = await startPlane([make('v1')]);
+  const next = async () => (await request(plane.port, '/')).json().name;
+  try {
+    assert.equal(await next(), 'a');
+    await plane.apply([make('v1')]);
+    assert.equal(await next(), 'b', 'the round-robin position survived an apply of the same version');
+    await plane.apply([make('v2')]);
+    assert.equal(await next(), 'a');
+    assert.equal(await next(), 'b');
+  } finally {
+    await plane.close();
+  }
+});
+
+test('metrics series of routes and gateways that are gone are removed', async () => {
+  const registry = new Registry();
+  const gw = (routeName: string) => config({ listeners: [simpleListener(0, [route(routeName, { path: prefix('/x') })])], backends: { a: [local(a.port)] } });
+  const plane = await startPlane([gw('old')], { metricsRegistry: registry });
+  try {
+    await request(plane.port, '/x');
+    await request(plane.port, '/nowhere');
+    assert.match(await registry.metrics(), /route="old"/);
+    await plane.apply([gw('new')]);
+    const text = await registry.metrics();
+    assert.doesNotMatch(text, /route="old"/);
+    assert.match(text, /portico_http_requests_total\{gateway="default\/gw",listener="",route="",backend="",code_class="4xx"\} 1/);
+    await plane.apply([]);
+    assert.doesNotMatch(await registry.metrics(), /gateway="default\/gw"/);
+  } finally {
+    await plane.close();
+  }
+});
+
+test('a warning is said once while it holds, and again if it comes back after going away', async () => {
+  const warnings: string[] = [];
+  const dp = createDataPlane({ warn: (m) => warnings.push(m) });
+  const withLoopback = config({ listeners: [simpleListener(0, [route('r')])], backends: { a: [local(a.port)] } });
+  const without = config({ listeners: [simpleListener(0, [route('r', { action: { type: 'DirectResponse', status: 204 } })])], backends: {} });
+  try {
+    await dp.apply([withLoopback]);
+    await dp.apply([withLoopback]);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /reaches this host/);
+    await dp.apply([without]);
+    await dp.apply([withLoopback]);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+  } finally {
+    await dp.close(1000);
+  }
+});
+
+test('an endpoint given as a name is never used, even where loopback is allowed', async () => {
+  const plane = await startPlane([
+    config({ listeners: [simpleListener(0, [route('r')])], backends: { a: [{ address: 'localhost', port: a.port }] } }),
+  ]);
+  try {
+    const before = a.count();
+    assert.equal((await request(plane.port, '/')).status, 503);
+    assert.equal(a.count(), before);
+    assert.ok(plane.warnings.some((w) => w.includes('not an IP address')), plane.warnings.join('\n'));
+  } finally {
+    await plane.close();
+  }
+});
