@@ -9,6 +9,11 @@ export type ControllerArgs = {
   infrastructure: 'host' | 'kubernetes';
   addressPool: string | null;
   logLevel: string;
+  /** Only the holder of the Lease writes status; every replica serves. */
+  leaderElect: boolean;
+  /** null: the pod's namespace, else the kubeconfig context's, else `default` (see `defaultLeaseNamespace`). */
+  leaseNamespace: string | null;
+  leaseName: string;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -27,6 +32,11 @@ Options:
                                    addresses; kubernetes: a proxy Deployment per Gateway (not implemented yet)
       --gateway-address-pool CIDR  give each Gateway without spec.addresses the next address of CIDR
                                    (e.g. 10.250.0.0/24); without it such Gateways listen on all interfaces
+      --leader-elect[=true|false]  (default true) only the replica holding the Lease writes status; every
+                                   replica serves. --no-leader-elect or --leader-elect=false: always write
+      --lease-namespace NS         namespace of the Lease (default: the pod's own namespace in a cluster, else
+                                   the kubeconfig context's namespace, else default)
+      --lease-name NAME            name of the Lease (default portico-controller); replicas sharing it elect one
       --log-level LEVEL            fatal, error, warn, info (default), debug, trace or silent
   -h, --help                       show this help
 
@@ -34,17 +44,22 @@ Stops on SIGTERM or SIGINT: requests in flight finish, then it exits 0.`;
 
 export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
   let v: Record<string, unknown>;
+  const args = leaderElectBooleans(argv);
   try {
     v = parseArgs({
-      args: argv,
+      args,
       strict: true,
       allowPositionals: false,
+      allowNegative: true,
       options: {
         kubeconfig: { type: 'string' },
         admin: { type: 'string', default: '127.0.0.1:9901' },
         infrastructure: { type: 'string', default: 'host' },
         'gateway-address-pool': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
+        'leader-elect': { type: 'boolean', default: true },
+        'lease-namespace': { type: 'string' },
+        'lease-name': { type: 'string', default: 'portico-controller' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -65,5 +80,27 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
     infrastructure,
     addressPool: (v['gateway-address-pool'] as string | undefined) ?? null,
     logLevel: level,
+    leaderElect: v['leader-elect'] as boolean,
+    leaseNamespace: kubeName('--lease-namespace', v['lease-namespace'] as string | undefined) ?? null,
+    leaseName: kubeName('--lease-name', v['lease-name'] as string)!,
   };
+}
+
+/** `--leader-elect=false`, as kube-controller-manager spells it, becomes the `--no-leader-elect` parseArgs knows. */
+function leaderElectBooleans(argv: string[]): string[] {
+  return argv.map((a) => {
+    const m = /^--leader-elect=(.*)$/.exec(a);
+    if (!m) return a;
+    if (m[1] === 'true') return '--leader-elect';
+    if (m[1] === 'false') return '--no-leader-elect';
+    throw new UsageError(`portico controller: --leader-elect=${m[1]} is not true or false; use --leader-elect=false to turn leader election off`);
+  });
+}
+
+/** Lease names may be DNS subdomains, namespaces DNS labels; both refuse what the API server would refuse. */
+function kubeName(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const ok = flag === '--lease-namespace' ? /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/ : /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+  if (!ok.test(value)) throw new UsageError(`portico controller: ${flag} ${JSON.stringify(value)} is not a valid Kubernetes name; use lower-case letters, digits and '-'${flag === '--lease-name' ? " (and '.')" : ''}`);
+  return value;
 }

@@ -1,5 +1,6 @@
 // `portico controller`: Kubernetes source → debounce → translate → host addresses → data plane → finalize →
-// status written to the API server, with the same admin API as `portico run`, until SIGTERM or SIGINT.
+// status written to the API server by the replica holding the Lease (every replica serves), with the same admin API
+// as `portico run`, until SIGTERM or SIGINT.
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
@@ -12,6 +13,7 @@ import type { ProxyConfig } from '../ir/types.ts';
 import { debounce } from '../sources/debounce.ts';
 import { kubeClient, type KubeClient } from '../sources/kube-client.ts';
 import { KubernetesSource } from '../sources/kubernetes.ts';
+import { defaultIdentity, defaultLeaseNamespace, kubeLeaseClient, LeaderElector } from '../sources/leader.ts';
 import { ResourceStore } from '../sources/store.ts';
 import { finalize } from '../status/finalize.ts';
 import { StatusStore } from '../status/store.ts';
@@ -47,7 +49,19 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const dataPlane = createDataPlane({ accessLog: null, metricsRegistry: metrics.registry, warn: (m: string) => log.warn(m) });
   const store = new ResourceStore();
   const statuses = new StatusStore();
-  const writer = new StatusWriter(statusClient(client), { controllerName: CONTROLLER_NAME, warn: (m) => log.warn(m) });
+  // Leadership gates status writes only: translation and the data plane run on every replica.
+  const elector = args.leaderElect
+    ? new LeaderElector(kubeLeaseClient(client, args.leaseNamespace ?? defaultLeaseNamespace(kc), args.leaseName), {
+        identity: defaultIdentity(),
+        log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+        // A new leader writes the whole status at once: the previous one may have missed changes.
+        onStartedLeading: () => {
+          if (listed) rebuilds.trigger();
+        },
+      })
+    : null;
+  const leading = () => elector?.isLeader() ?? true;
+  const writer = new StatusWriter(statusClient(client, leading), { controllerName: CONTROLLER_NAME, warn: (m) => log.warn(m) });
   let live: ProxyConfig[] = [];
   let ready = false;
   let retry: NodeJS.Timeout | undefined;
@@ -80,11 +94,11 @@ export async function controller(args: ControllerArgs): Promise<number> {
     }
     for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
     const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
-    const report = await writer.write(status);
-    if (report.written.length > 0) log.info(`status written: ${report.written.join(', ')}`);
+    const report = leading() ? await writer.write(status) : null;
+    if (report && report.written.length > 0) log.info(`status written: ${report.written.join(', ')}`);
     // Counted once the status is written too, so a watcher of this metric sees whole passes.
     metrics.configVersion.inc();
-    if (report.failed.length > 0 && !retry) {
+    if (report && report.failed.length > 0 && !retry && leading()) {
       retry = setTimeout(() => {
         retry = undefined;
         rebuilds.trigger();
@@ -108,6 +122,8 @@ export async function controller(args: ControllerArgs): Promise<number> {
   });
 
   const shutdown = async () => {
+    // First, so another replica takes over status while this one drains.
+    await elector?.stop();
     source.close();
     if (retry) clearTimeout(retry);
     rebuilds.cancel();
@@ -117,6 +133,8 @@ export async function controller(args: ControllerArgs): Promise<number> {
   };
 
   log.info(`watching ${client.server}`);
+  if (elector) elector.start();
+  else log.info('leader election is off (--leader-elect=false): this replica writes status');
   try {
     await source.start();
   } catch (err) {
@@ -135,7 +153,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
 }
 
 /** The status subresource of Gateway API objects over the API server. */
-function statusClient(client: KubeClient): StatusClient {
+function statusClient(client: KubeClient, leading: () => boolean): StatusClient {
   const path = (s: ObjectStatus) => {
     const plural = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes' }[s.kind];
     const ns = s.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(s.namespace)}`;
@@ -151,6 +169,8 @@ function statusClient(client: KubeClient): StatusClient {
       }
     },
     async replaceStatus(s, object) {
+      // Checked before every object, so a replica that loses the lease in the middle of a pass stops at once.
+      if (!leading()) throw new Error('this replica lost the lease; the new leader writes it');
       await client.request('PUT', `${path(s)}/status`, object);
     },
   };
