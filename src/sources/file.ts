@@ -6,7 +6,7 @@ import type { Stats } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { objectId } from '../api/snapshot.ts';
 import { debounce, type Debouncer } from './debounce.ts';
-import { listManifestFiles, loadFile, mergeFiles, SourceError, type FileLoad } from './files.ts';
+import { listDirectories, listManifestFiles, loadFile, mergeFiles, SourceError, type FileLoad } from './files.ts';
 import type { ParsedObject } from './parse.ts';
 import type { ResourceStore } from './store.ts';
 
@@ -49,12 +49,13 @@ const EMPTY_CONFIRM_MS = 250;
 export class FileSource {
   readonly #opts: FileSourceOptions;
   readonly #files = new Map<string, FileState>();
-  readonly #watchers: FSWatcher[] = [];
+  readonly #watchers = new Map<string, FSWatcher>();
   readonly #rescan: Debouncer;
   #poll: NodeJS.Timeout | undefined;
   #warnedDuplicates = new Set<string>();
   #missingPaths = new Set<string>();
   #closed = false;
+  #started = false;
   #confirmEmpty: NodeJS.Timeout | undefined;
 
   constructor(options: FileSourceOptions) {
@@ -66,7 +67,8 @@ export class FileSource {
   async start(): Promise<void> {
     await listManifestFiles(this.#opts.paths); // fail fast on a mistyped path
     await this.scan();
-    if (this.#opts.watch !== false) await this.#watch();
+    this.#started = true;
+    await this.#watch();
     const pollMs = this.#opts.pollMs ?? 2000;
     if (pollMs > 0 && this.#opts.watch !== false) {
       this.#poll = setInterval(() => this.#rescan.trigger(), pollMs);
@@ -93,6 +95,7 @@ export class FileSource {
     const loads = await Promise.all(files.map((f) => this.#load(f)));
     for (const load of loads) if (load && this.#absorb(load.load, load.stamp)) changed = true;
     if (changed) this.#sync();
+    if (this.#started) await this.#watch();
   }
 
   /** Reads a file unless its stamp says it is unchanged (then null). Stat before read: a write during the read shows next time. */
@@ -188,28 +191,41 @@ export class FileSource {
     if (changed) this.#opts.onChange();
   }
 
+  /**
+   * One non-recursive watcher per directory: Node's recursive watch on Linux stops reporting a file once it has been
+   * replaced by a rename, which is how editors and most tools save. The set of directories is re-read on every scan,
+   * so a new subdirectory is watched and a removed one released.
+   */
   async #watch(): Promise<void> {
-    const onEvent = () => this.#rescan.trigger();
-    const add = (target: string, opts: { recursive: boolean }, filter?: string) => {
-      try {
-        const w = watch(target, { recursive: opts.recursive, persistent: false }, (_event, name) => {
-          // Watching the parent directory of a named file survives editors that write a new file and rename it over.
-          if (filter && name !== null && basename(String(name)) !== filter) return;
-          onEvent();
-        });
-        w.on('error', (err) => {
-          this.#opts.log.warn({ path: target }, `${target}: watch stopped (${err.message}); falling back to periodic re-scan`);
-          w.close();
-        });
-        this.#watchers.push(w);
-      } catch (err) {
-        this.#opts.log.warn({ path: target }, `${target}: cannot watch (${(err as Error).message}); relying on periodic re-scan`);
-      }
-    };
+    if (this.#closed || this.#opts.watch === false) return;
+    const wanted = new Map<string, string | null>(); // directory → the one file name to react to, or null for all
     for (const p of this.#opts.paths) {
       const info = await stat(p).catch(() => null);
-      if (info?.isDirectory()) add(p, { recursive: true });
-      else add(dirname(resolve(p)), { recursive: false }, basename(p));
+      if (info?.isDirectory()) for (const d of await listDirectories(p)) wanted.set(d, null);
+      else if (!wanted.has(dirname(resolve(p)))) wanted.set(dirname(resolve(p)), basename(p));
+    }
+    for (const [dir, w] of this.#watchers) {
+      if (!wanted.has(dir)) {
+        w.close();
+        this.#watchers.delete(dir);
+      }
+    }
+    for (const [dir, only] of wanted) {
+      if (this.#watchers.has(dir)) continue;
+      try {
+        const w = watch(dir, { persistent: false }, (_event, name) => {
+          if (only !== null && name !== null && basename(String(name)) !== only) return;
+          this.#rescan.trigger();
+        });
+        w.on('error', (err) => {
+          this.#opts.log.warn({ path: dir }, `${dir}: watch stopped (${err.message}); falling back to periodic re-scan`);
+          w.close();
+          this.#watchers.delete(dir);
+        });
+        this.#watchers.set(dir, w);
+      } catch (err) {
+        this.#opts.log.warn({ path: dir }, `${dir}: cannot watch (${(err as Error).message}); relying on periodic re-scan`);
+      }
     }
   }
 
@@ -223,8 +239,8 @@ export class FileSource {
     this.#rescan.cancel();
     if (this.#poll) clearInterval(this.#poll);
     if (this.#confirmEmpty) clearTimeout(this.#confirmEmpty);
-    for (const w of this.#watchers) w.close();
-    this.#watchers.length = 0;
+    for (const w of this.#watchers.values()) w.close();
+    this.#watchers.clear();
   }
 
   #logError(err: unknown): void {

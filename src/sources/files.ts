@@ -34,6 +34,12 @@ export async function listManifestFiles(paths: readonly string[]): Promise<strin
   return [...out].sort();
 }
 
+/** A directory and every directory below it, for watching. */
+export async function listDirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return [dir, ...entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name))].sort();
+}
+
 async function walk(dir: string): Promise<string[]> {
   const found: string[] = [];
   let entries;

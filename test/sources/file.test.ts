@@ -225,3 +225,25 @@ test('a file read empty in the middle of a save keeps its objects; one that stay
   await src.scan();
   await eventually(() => assert.equal(s.store.get('Service/default/a'), undefined));
 });
+
+test('every save by rename-over is seen, in a subdirectory made after start too (no re-scan timer)', async (t) => {
+  const s = await setup((d) => [d]);
+  t.after(s.cleanup);
+  await writeFile(join(s.dir, 'a.yaml'), svc('a', 80));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  // Node's recursive watch on Linux goes deaf to a file after its first rename-over; each save here is one.
+  for (const port of [81, 82, 83, 84, 85, 86]) {
+    await writeFile(join(s.dir, '.a.tmp'), svc('a', port));
+    await rename(join(s.dir, '.a.tmp'), join(s.dir, 'a.yaml'));
+    await eventually(() => assert.equal((s.store.get('Service/default/a') as any).spec.ports[0].port, port));
+  }
+  await mkdir(join(s.dir, 'later'));
+  await eventually(async () => undefined); // let the directory event run its scan
+  for (const port of [90, 91]) {
+    await writeFile(join(s.dir, 'later', '.b.tmp'), svc('b', port));
+    await rename(join(s.dir, 'later', '.b.tmp'), join(s.dir, 'later', 'b.yaml'));
+    await eventually(() => assert.equal((s.store.get('Service/default/b') as any)?.spec.ports[0].port, port));
+  }
+});
