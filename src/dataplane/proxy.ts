@@ -1,7 +1,6 @@
 // Forwards one request to one endpoint over its undici pool, streaming both bodies, and maps failures to
 // 502 (connection refused/reset), 503 (pool gone) or 504 (upstream too slow).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { Dispatcher, Pool } from 'undici';
 import type { HeaderEdit } from './filters/header-modifier.ts';
 import type { UpstreamRequest } from './filters/types.ts';
@@ -30,6 +29,18 @@ function hasBody(req: IncomingMessage): boolean {
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
   body.destroy();
+}
+
+/**
+ * Streams the upstream body to the client. Plain `pipe` rather than `stream.pipeline`: pipeline builds and aborts an
+ * AbortController on every completion, which costs ~40 µs of CPU per request (it builds a DOMException with a stack).
+ */
+function relay(body: Dispatcher.ResponseData['body'], res: ServerResponse): void {
+  body.once('error', () => res.destroy());
+  res.once('close', () => {
+    if (!body.readableEnded) discard(body);
+  });
+  body.pipe(res);
 }
 
 export function forward(
@@ -69,7 +80,7 @@ export function forward(
           discard(body);
           return answerInvalidHeaders(res, err);
         }
-        pipeline(body, res).catch(() => res.destroy());
+        relay(body, res);
       },
       (err: unknown) => {
         if (abort.signal.aborted) return;
