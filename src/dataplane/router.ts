@@ -7,6 +7,7 @@ import { compileHostTable, hostWithoutPort, type HostTable } from './hosts.ts';
 import { compileMatch, type CompileProblem, type Predicate, type RequestView } from './match.ts';
 import { matchedPrefix } from './path-rewrite.ts';
 import { normalizeTarget } from './request-target.ts';
+import { compileRouteIndex, type RouteIndex } from './route-index.ts';
 import type { RuntimeCluster } from './upstream.ts';
 
 export type CompiledRoute = {
@@ -35,7 +36,7 @@ export type Router = {
   selectView(host: string, view: RequestView): RouteSelection | null;
 };
 
-type CompiledVirtualHost = { hostname: string; routes: CompiledRoute[] };
+type CompiledVirtualHost = { hostname: string; routes: CompiledRoute[]; first: RouteIndex<CompiledRoute> };
 type CompiledListenerHost = { listener: string; virtualHosts: HostTable<CompiledVirtualHost> };
 
 /**
@@ -53,10 +54,8 @@ export function compileRouter(listener: ir.HttpListener, clusters: ReadonlyMap<s
     if (lh === undefined) return null;
     const vh = lh.virtualHosts.lookup(host);
     if (vh === undefined) return null;
-    for (const route of vh.routes) {
-      if (route.matches(view)) return { listener: lh.listener, virtualHost: vh.hostname, route };
-    }
-    return null;
+    const route = vh.first(view);
+    return route === undefined ? null : { listener: lh.listener, virtualHost: vh.hostname, route };
   };
 
   return {
@@ -79,10 +78,10 @@ export function compileRouter(listener: ir.HttpListener, clusters: ReadonlyMap<s
 type Clusters = ReadonlyMap<string, RuntimeCluster>;
 
 function compileListenerHost(lh: ir.ListenerHost, clusters: Clusters, problems: CompileProblem[]): CompiledListenerHost {
-  const vhosts = lh.virtualHosts.map((vh) => ({
-    hostname: vh.hostname,
-    value: { hostname: vh.hostname, routes: vh.routes.map((r) => compileRoute(r, clusters, problems)) },
-  }));
+  const vhosts = lh.virtualHosts.map((vh) => {
+    const routes = vh.routes.map((r) => compileRoute(r, clusters, problems));
+    return { hostname: vh.hostname, value: { hostname: vh.hostname, routes, first: compileRouteIndex(routes) } };
+  });
   return { listener: lh.listener, virtualHosts: compileHostTable(vhosts) };
 }
 
