@@ -23,8 +23,6 @@ export function mergeStatus(ours: ObjectStatus, live: unknown, controllerName: s
     const before = asArray<Parent>(prev.parents);
     const mine = ((st.parents ?? []) as Parent[]).map((p) => ({
       ...p,
-      // The API server defaults these in what it stores; writing them spelled out keeps the comparison honest.
-      parentRef: { ...p.parentRef, group: p.parentRef.group ?? 'gateway.networking.k8s.io', kind: p.parentRef.kind ?? 'Gateway' },
       conditions: keepTransitionTimes(p.conditions, before.find((q) => q.controllerName === p.controllerName && sameRef(q.parentRef, p.parentRef))?.conditions, now),
     }));
     // Entries of other controllers stay as they are, where they are; ours (current or stale) are replaced.

@@ -1,7 +1,7 @@
 // Route status and attachment across every parent: which listeners take which compiled routes.
 import type { Condition } from '../api/meta.ts';
 import type * as gw from '../api/gateway.ts';
-import { CONTROLLER_NAME } from '../api/gateway.ts';
+import { CONTROLLER_NAME, GROUP } from '../api/gateway.ts';
 import type { ObjectStatus } from '../status/types.ts';
 import * as c from '../status/conditions.ts';
 import { attachToParent, parentGatewayKey } from './attach.ts';
@@ -48,13 +48,25 @@ export function attachRoutes(
           byRoute.set(routeKey, { route: cr, hostnames: [...new Set([...(prev?.hostnames ?? []), ...a.hostnames])] });
         }
       }
-      parents.push({ parentRef: { ...ref }, controllerName: CONTROLLER_NAME, conditions: [accepted, resolved, ...partial] });
+      parents.push({ parentRef: storedParentRef(ref), controllerName: CONTROLLER_NAME, conditions: [accepted, resolved, ...partial] });
     }
     if (parents.length > 0) {
       status.push({ apiVersion: r.apiVersion, kind: 'HTTPRoute', namespace: cr.namespace, name: r.metadata.name, generation: gen, status: { parents } });
     }
   }
   return { attached, status };
+}
+
+/**
+ * The parentRef as the API server stores it: group and kind defaulted, keys in its (alphabetical) order. File and Kubernetes
+ * mode then report the same status for the same manifest.
+ */
+function storedParentRef(ref: gw.ParentReference): gw.ParentReference {
+  const out: gw.ParentReference = { group: ref.group ?? GROUP, kind: ref.kind ?? 'Gateway', name: ref.name };
+  if (ref.namespace !== undefined) out.namespace = ref.namespace;
+  if (ref.port !== undefined) out.port = ref.port;
+  if (ref.sectionName !== undefined) out.sectionName = ref.sectionName;
+  return out;
 }
 
 function resolvedRefs(cr: CompiledRoute, gen: number): Condition {
