@@ -87,16 +87,6 @@ test("keeps other controllers' status.parents entries and replaces our stale one
   assert.deepEqual(parents[0], theirs);
 });
 
-test('an omitted parentRef group/kind matches the defaulted one the API server returns', async () => {
-  const api = new FakeApi();
-  api.put('HTTPRoute/r', { parents: [{ parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw' }, controllerName: OURS, conditions: [cond('Accepted', 'True', 'Accepted', 1, T0)] }] });
-  const w = new StatusWriter(api, { controllerName: OURS, now: clock('2026-03-03T00:00:00Z') });
-  const s = route([cond('Accepted', 'True', 'Accepted')]);
-  if (s.kind === 'HTTPRoute') s.status.parents[0]!.parentRef = { name: 'gw' };
-  const report = await w.write([s]);
-  assert.equal(report.unchanged, 1);
-});
-
 test('retries on a 409 conflict with the fresh object, and gives up after the set number of attempts', async () => {
   const api = new FakeApi();
   api.put('Gateway/gw');
