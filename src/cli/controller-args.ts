@@ -14,6 +14,11 @@ export type ControllerArgs = {
   /** null: the pod's namespace, else the kubeconfig context's, else `default` (see `defaultLeaseNamespace`). */
   leaseNamespace: string | null;
   leaseName: string;
+  /** Only Gateways of these GatewayClasses (themselves Portico's); empty: every class with Portico's controllerName. */
+  gatewayClasses: string[];
+  /** With --infrastructure kubernetes: the proxy pods' image and the address they dial for their config. */
+  proxyImage: string;
+  proxyControllerAddress: string;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -29,7 +34,8 @@ Options:
       --admin HOST:PORT            admin API address (default 127.0.0.1:9901)
       --infrastructure host|kubernetes
                                    host (default): serve every Gateway in this process, on this machine's
-                                   addresses; kubernetes: a proxy Deployment per Gateway (not implemented yet)
+                                   addresses; kubernetes: a proxy Deployment, Service and ServiceAccount per
+                                   Gateway in its namespace, owned by it (the leader creates them)
       --gateway-address-pool CIDR  give each Gateway without spec.addresses the next address of CIDR
                                    (e.g. 10.250.0.0/24); without it such Gateways listen on all interfaces
       --leader-elect[=true|false]  (default true) only the replica holding the Lease writes status; every
@@ -37,6 +43,13 @@ Options:
       --lease-namespace NS         namespace of the Lease (default: the pod's own namespace in a cluster, else
                                    the kubeconfig context's namespace, else default)
       --lease-name NAME            name of the Lease (default portico-controller); replicas sharing it elect one
+      --gateway-class NAME         handle only this GatewayClass (repeatable); default: every GatewayClass whose
+                                   controllerName is Portico's. Lets several controllers share a cluster
+      --proxy-image IMAGE          with --infrastructure kubernetes: the proxy pods' image, whose entrypoint is
+                                   portico (default portico:latest)
+      --proxy-controller-address HOST:PORT
+                                   with --infrastructure kubernetes: where proxy pods reach this controller for
+                                   their configuration (default portico.portico-system.svc:9902)
       --log-level LEVEL            fatal, error, warn, info (default), debug, trace or silent
   -h, --help                       show this help
 
@@ -60,6 +73,9 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
         'leader-elect': { type: 'boolean', default: true },
         'lease-namespace': { type: 'string' },
         'lease-name': { type: 'string', default: 'portico-controller' },
+        'gateway-class': { type: 'string', multiple: true, default: [] },
+        'proxy-image': { type: 'string', default: 'portico:latest' },
+        'proxy-controller-address': { type: 'string', default: 'portico.portico-system.svc:9902' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -83,6 +99,9 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
     leaderElect: v['leader-elect'] as boolean,
     leaseNamespace: kubeName('--lease-namespace', v['lease-namespace'] as string | undefined) ?? null,
     leaseName: kubeName('--lease-name', v['lease-name'] as string)!,
+    gatewayClasses: (v['gateway-class'] as string[]).map((c) => kubeName('--gateway-class', c)!),
+    proxyImage: nonEmpty('--proxy-image', v['proxy-image'] as string),
+    proxyControllerAddress: controllerAddress(v['proxy-controller-address'] as string),
   };
 }
 
@@ -97,10 +116,24 @@ function leaderElectBooleans(argv: string[]): string[] {
   });
 }
 
+function nonEmpty(flag: string, value: string): string {
+  if (value.trim() === '') throw new UsageError(`portico controller: ${flag} is empty; give a value or leave the flag out for the default`);
+  return value.trim();
+}
+
+/** HOST:PORT where HOST may be a DNS name (a Service's), unlike --admin which binds and so takes an address. */
+function controllerAddress(value: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new UsageError(`portico controller: --proxy-controller-address ${JSON.stringify(value)} is not HOST:PORT; use e.g. portico.portico-system.svc:9902`);
+  }
+  return value.trim();
+}
+
 /** Lease names may be DNS subdomains, namespaces DNS labels; both refuse what the API server would refuse. */
 function kubeName(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const ok = flag === '--lease-namespace' ? /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/ : /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-  if (!ok.test(value)) throw new UsageError(`portico controller: ${flag} ${JSON.stringify(value)} is not a valid Kubernetes name; use lower-case letters, digits and '-'${flag === '--lease-name' ? " (and '.')" : ''}`);
+  if (!ok.test(value)) throw new UsageError(`portico controller: ${flag} ${JSON.stringify(value)} is not a valid Kubernetes name; use lower-case letters, digits and '-'${flag !== '--lease-namespace' ? " (and '.')" : ''}`);
   return value;
 }

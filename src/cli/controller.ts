@@ -1,6 +1,7 @@
-// `portico controller`: Kubernetes source → debounce → translate → host addresses → data plane → finalize →
-// status written to the API server by the replica holding the Lease (every replica serves), with the same admin API
-// as `portico run`, until SIGTERM or SIGINT.
+// `portico controller`: Kubernetes source → debounce → translate → (host: addresses → data plane in this process |
+// kubernetes: a proxy Deployment + Service per Gateway, created by the leader) → finalize → status written to the
+// API server by the replica holding the Lease (every replica serves), with the same admin API as `portico run`,
+// until SIGTERM or SIGINT.
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
@@ -8,6 +9,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { CONTROLLER_NAME } from '../api/gateway.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
+import { KubernetesProvisioner, LOAD_BALANCER_RECHECK_MS } from '../infra/kubernetes.ts';
 import { formatHostPort } from '../ir/net.ts';
 import type { ProxyConfig } from '../ir/types.ts';
 import { debounce } from '../sources/debounce.ts';
@@ -17,19 +19,18 @@ import { defaultIdentity, defaultLeaseNamespace, kubeLeaseClient, LeaderElector 
 import { ResourceStore } from '../sources/store.ts';
 import { finalize } from '../status/finalize.ts';
 import { StatusStore } from '../status/store.ts';
-import type { ObjectStatus } from '../status/types.ts';
+import type { ObjectStatus, StatusSnapshot } from '../status/types.ts';
 import { StatusWriter, type LiveObject, type StatusClient } from '../status/writer.ts';
 import { translate } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
+import { finalizeProvisioned, provisionPass, scopeSnapshot } from './controller-kubernetes.ts';
 import { contentVersion, DRAIN_GRACE_MS, untilStopSignal } from './lifecycle.ts';
 
 /** A failed status write is tried again after this long even if nothing else changes. */
 const STATUS_RETRY_MS = 5_000;
 
 export async function controller(args: ControllerArgs): Promise<number> {
-  if (args.infrastructure === 'kubernetes') {
-    return fail('--infrastructure kubernetes is not implemented yet; use --infrastructure host', 2);
-  }
+  const kubernetesInfra = args.infrastructure === 'kubernetes';
   const log = pino({ level: args.logLevel, base: undefined }, pino.destination({ dest: 2, sync: true }));
   let pool: AddressPool | null;
   let client: KubeClient;
@@ -39,6 +40,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
     if (args.kubeconfig) kc.loadFromFile(args.kubeconfig);
     else kc.loadFromDefault();
     client = kubeClient(kc);
+    if (kubernetesInfra && pool) return fail('--gateway-address-pool applies to --infrastructure host only; with kubernetes the Service gives each Gateway its address', 2);
   } catch (err) {
     if (err instanceof PoolError) return fail(err.message, 2);
     return fail(`cannot load the kubeconfig ${args.kubeconfig ?? '(default)'}: ${(err as Error).message}`, 2);
@@ -49,13 +51,15 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const dataPlane = createDataPlane({ accessLog: null, metricsRegistry: metrics.registry, warn: (m: string) => log.warn(m) });
   const store = new ResourceStore();
   const statuses = new StatusStore();
-  // Leadership gates status writes only: translation and the data plane run on every replica.
+  const provisioner = kubernetesInfra ? new KubernetesProvisioner(client, { image: args.proxyImage, controllerAddress: args.proxyControllerAddress }) : null;
+  // Leadership gates writes to the cluster (status, proxy objects): translation and the data plane run on every replica.
   const elector = args.leaderElect
     ? new LeaderElector(kubeLeaseClient(client, args.leaseNamespace ?? defaultLeaseNamespace(kc), args.leaseName), {
         identity: defaultIdentity(),
         log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
         // A new leader writes the whole status at once: the previous one may have missed changes.
         onStartedLeading: () => {
+          provisioner?.forget();
           if (listed) rebuilds.trigger();
         },
       })
@@ -63,6 +67,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const leading = () => elector?.isLeader() ?? true;
   const writer = new StatusWriter(statusClient(client, leading), { controllerName: CONTROLLER_NAME, warn: (m) => log.warn(m) });
   let live: ProxyConfig[] = [];
+  const problems = new Map<string, string>();
   let ready = false;
   let retry: NodeJS.Timeout | undefined;
 
@@ -82,7 +87,26 @@ export async function controller(args: ControllerArgs): Promise<number> {
   log.info({ url: admin.url }, `admin API on ${admin.url}`);
 
   const rebuild = async () => {
-    const result = translate(store.snapshot());
+    const snapshot = scopeSnapshot(store.snapshot(), args.gatewayClasses);
+    const result = translate(snapshot);
+    if (provisioner) {
+      const versioned = [...result.proxies.values()].map((c) => ({ ...c, version: contentVersion(c) }));
+      live = versioned;
+      ready = true;
+      metrics.sourceErrors.set(source.errors().length);
+      // Only the leader touches the cluster: the same gate as status writes.
+      const report = leading() ? await provisionPass(provisioner, snapshot, versioned) : null;
+      for (const d of report?.deleted ?? []) log.info(`deleted ${d}: its Gateway is no longer served by Portico`);
+      for (const [gateway, o] of report?.outcomes ?? []) {
+        const said = o.state === 'provisioned' ? '' : o.message;
+        // Passes are frequent; a problem is logged when it appears or changes, not on every pass.
+        if (said && said !== problems.get(gateway)) log.error({ gateway }, `gateway ${gateway}: ${said}`);
+        problems.set(gateway, said);
+      }
+      const status = statuses.update(finalizeProvisioned(result.status, report?.outcomes ?? null));
+      await writeStatus(status, report?.retry === 'soon' ? STATUS_RETRY_MS : report?.retry === 'later' ? LOAD_BALANCER_RECHECK_MS : 0);
+      return;
+    }
     const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
     const versioned = configs.map((c) => ({ ...c, version: contentVersion(c) }));
     const results = await dataPlane.apply(versioned);
@@ -94,15 +118,20 @@ export async function controller(args: ControllerArgs): Promise<number> {
     }
     for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
     const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
+    await writeStatus(status, 0);
+  };
+  /** Writes status if leading; schedules another pass after `againMs` (0: only if a write failed). */
+  const writeStatus = async (status: StatusSnapshot, againMs: number) => {
     const report = leading() ? await writer.write(status) : null;
     if (report && report.written.length > 0) log.info(`status written: ${report.written.join(', ')}`);
     // Counted once the status is written too, so a watcher of this metric sees whole passes.
     metrics.configVersion.inc();
-    if (report && report.failed.length > 0 && !retry && leading()) {
+    if (report && report.failed.length > 0) againMs = againMs === 0 ? STATUS_RETRY_MS : Math.min(againMs, STATUS_RETRY_MS);
+    if (againMs > 0 && !retry && leading()) {
       retry = setTimeout(() => {
         retry = undefined;
         rebuilds.trigger();
-      }, STATUS_RETRY_MS);
+      }, againMs);
     }
   };
   const rebuilds = debounce(rebuild, {

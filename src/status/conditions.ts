@@ -41,6 +41,10 @@ export const gatewayAddressNotUsable = (gen: number, detail: string): Condition 
 export const gatewayAddressNotAssigned = (gen: number, detail: string): Condition =>
   cond('Programmed', false, 'AddressNotAssigned', `no address could be assigned: ${detail}`, gen);
 
+/** spec.infrastructure.parametersRef names something missing or unusable. */
+export const gatewayInvalidParameters = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'InvalidParameters', `Gateway is not accepted: ${detail}`, gen);
+
 export const gatewayPending = (gen: number, detail: string): Condition =>
   cond('Programmed', false, 'Pending', `Gateway is not programmed yet: ${detail}`, gen);
 

@@ -8,13 +8,13 @@ import { parseControllerArgs } from '../../src/cli/controller-args.ts';
 test('defaults: host infrastructure, admin on 127.0.0.1:9901, default kubeconfig, no pool', () => {
   assert.deepEqual(parseControllerArgs([]), {
     kubeconfig: null, admin: { host: '127.0.0.1', port: 9901 }, infrastructure: 'host', addressPool: null, logLevel: 'info',
-    leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller',
+    leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller', gatewayClasses: [], proxyImage: 'portico:latest', proxyControllerAddress: 'portico.portico-system.svc:9902',
   });
 });
 
 test('every option is read', () => {
   const a = parseControllerArgs(['--kubeconfig', '/k', '--admin', '0.0.0.0:9000', '--infrastructure', 'host', '--gateway-address-pool', '10.250.0.0/24', '--log-level', 'debug']);
-  assert.deepEqual(a, { kubeconfig: '/k', admin: { host: '0.0.0.0', port: 9000 }, infrastructure: 'host', addressPool: '10.250.0.0/24', logLevel: 'debug', leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller' });
+  assert.deepEqual(a, { kubeconfig: '/k', admin: { host: '0.0.0.0', port: 9000 }, infrastructure: 'host', addressPool: '10.250.0.0/24', logLevel: 'debug', leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller', gatewayClasses: [], proxyImage: 'portico:latest', proxyControllerAddress: 'portico.portico-system.svc:9902' });
   assert.equal(parseControllerArgs(['-h']), 'help');
 });
 
@@ -24,16 +24,16 @@ test('mistakes are usage errors that say what to type', () => {
   assert.throws(() => parseControllerArgs(['--log-level', 'loud']), UsageError);
 });
 
-test('--infrastructure kubernetes exits 2: not implemented yet', async () => {
+test('--infrastructure kubernetes with an address pool exits 2: the Service gives the address', async () => {
   const write = process.stderr.write;
   let said = '';
   process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write;
   try {
-    assert.equal(await controller({ ...(parseControllerArgs(['--infrastructure', 'kubernetes']) as Exclude<ReturnType<typeof parseControllerArgs>, 'help'>) }), 2);
+    assert.equal(await controller({ ...(parseControllerArgs(['--infrastructure', 'kubernetes', '--gateway-address-pool', '10.250.0.0/24']) as Exclude<ReturnType<typeof parseControllerArgs>, 'help'>) }), 2);
   } finally {
     process.stderr.write = write;
   }
-  assert.match(said, /not implemented yet/);
+  assert.match(said, /gateway-address-pool/);
 });
 
 test('a bad pool or an unreadable kubeconfig exits 2 with the reason', async () => {
