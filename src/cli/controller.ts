@@ -5,7 +5,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
-import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { CONTROLLER_NAME } from '../api/gateway.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
@@ -24,7 +23,7 @@ import { StatusWriter, type LiveObject, type StatusClient } from '../status/writ
 import { translate } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
 import { finalizeProvisioned, provisionPass, scopeSnapshot } from './controller-kubernetes.ts';
-import { contentVersion, DRAIN_GRACE_MS, untilStopSignal } from './lifecycle.ts';
+import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
 
 /** A failed status write is tried again after this long even if nothing else changes. */
 const STATUS_RETRY_MS = 5_000;
@@ -71,20 +70,16 @@ export async function controller(args: ControllerArgs): Promise<number> {
   let ready = false;
   let retry: NodeJS.Timeout | undefined;
 
-  let admin: AdminServer;
-  try {
-    admin = await startAdminServer(args.admin.host, args.admin.port, {
-      registry: metrics.registry,
-      isReady: () => ready,
-      status: () => statuses.items(),
-      config: () => live,
-    });
-  } catch (err) {
+  const admin = await startAdmin(args.admin, {
+    registry: metrics.registry,
+    isReady: () => ready,
+    status: () => statuses.items(),
+    config: () => live,
+  }, log);
+  if ('error' in admin) {
     await dataPlane.close(0);
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return fail(`cannot start the admin API on ${formatHostPort(args.admin.host, args.admin.port)} (${code}); choose another with --admin HOST:PORT`, 1);
+    return fail(admin.error, 1);
   }
-  log.info({ url: admin.url }, `admin API on ${admin.url}`);
 
   const rebuild = async () => {
     const snapshot = scopeSnapshot(store.snapshot(), args.gatewayClasses);

@@ -1,6 +1,8 @@
 // What `run` and `controller` share around the pipeline: config versions and a graceful stop.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { startAdminServer, type AdminServer, type AdminSources } from '../admin/server.ts';
+import { formatHostPort } from '../ir/net.ts';
 import type { ProxyConfig } from '../ir/types.ts';
 import { stableJson } from '../sources/store.ts';
 
@@ -22,4 +24,16 @@ export async function untilStopSignal(log: Logger): Promise<void> {
   const hurry = () => process.exit(1);
   process.once('SIGTERM', hurry);
   process.once('SIGINT', hurry);
+}
+
+/** Starts the admin API and logs where; on failure, says what to do instead of throwing. */
+export async function startAdmin(at: { host: string; port: number }, sources: AdminSources, log: Logger): Promise<AdminServer | { error: string }> {
+  try {
+    const admin = await startAdminServer(at.host, at.port, sources);
+    log.info({ url: admin.url }, `admin API on ${admin.url}`);
+    return admin;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    return { error: `cannot start the admin API on ${formatHostPort(at.host, at.port)} (${code}); choose another with --admin HOST:PORT` };
+  }
 }

@@ -2,7 +2,6 @@
 // with the admin API beside it, until SIGTERM or SIGINT.
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
-import { startAdminServer, type AdminServer } from '../admin/server.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import type { ApplyResult } from '../dataplane/contract.ts';
 import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
@@ -19,7 +18,7 @@ import { openAccessLog } from './access-log.ts';
 import type { RunArgs } from './args.ts';
 import { DemoBackends } from './demo-backends.ts';
 import { problems } from './format.ts';
-import { contentVersion, DRAIN_GRACE_MS, untilStopSignal } from './lifecycle.ts';
+import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
 
 
 export async function run(args: RunArgs): Promise<number> {
@@ -48,20 +47,16 @@ export async function run(args: RunArgs): Promise<number> {
   const listening = new Set<string>();
   let lastProblems = new Set<string>();
 
-  let admin: AdminServer;
-  try {
-    admin = await startAdminServer(args.admin.host, args.admin.port, {
-      registry: metrics.registry,
-      isReady: () => ready,
-      status: () => statuses.items(),
-      config: () => live,
-    });
-  } catch (err) {
+  const admin = await startAdmin(args.admin, {
+    registry: metrics.registry,
+    isReady: () => ready,
+    status: () => statuses.items(),
+    config: () => live,
+  }, log);
+  if ('error' in admin) {
     await dataPlane.close(0);
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return fail(`cannot start the admin API on ${formatHostPort(args.admin.host, args.admin.port)} (${code}); choose another with --admin HOST:PORT`, 1);
+    return fail(admin.error, 1);
   }
-  log.info({ url: admin.url }, `admin API on ${admin.url}`);
 
   const rebuild = async () => {
     const snapshot = store.snapshot();
