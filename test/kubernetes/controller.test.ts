@@ -5,30 +5,14 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startCluster, waitFor, type Cluster } from '../cluster/cluster.ts';
-import { httpGet, nodeInside, startController, startEcho, stop } from './helpers.ts';
+import { CONTROLLER_NAME } from '../../src/api/gateway.ts';
+import { echoRoute, gatewaySetup, httpGet, nodeInside, startController, startEcho, stop } from './helpers.ts';
 
 const NS = 'portico-ctrl';
 const CLASS = 'portico-ctrl';
-const OURS = 'portico.dev/gateway-controller';
 const OTHER = 'example.com/other-controller';
 
-const base = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${NS}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${CLASS}}
-spec: {controllerName: ${OURS}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: ${NS}}
-spec:
-  gatewayClassName: ${CLASS}
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
+const base = gatewaySetup(NS, CLASS) + `---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: echo, namespace: ${NS}}
@@ -48,14 +32,7 @@ spec:
   ports: [{name: http, port: 80, targetPort: 3000}]
 `;
 
-const route = (path: string) => `
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: ${NS}}
-spec:
-  parentRefs: [{name: gw}]
-  rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: echo, port: 80}]}]
-`;
+const route = (path: string) => echoRoute(NS, path);
 
 type Condition = { type: string; status: string; reason: string; observedGeneration?: number; lastTransitionTime?: string };
 type Obj = { metadata: { generation: number; resourceVersion: string }; status?: Record<string, unknown> };
@@ -68,7 +45,7 @@ let address = '';
 
 const get = (kind: string, name: string, ns = true) => cluster.kubectlJson<Obj>([...(ns ? ['-n', NS] : []), 'get', kind, name]);
 const cond = (list: unknown, type: string) => (list as Condition[] | undefined)?.find((c) => c.type === type);
-const ourParent = (o: Obj) => (o.status?.parents as Parent[] | undefined)?.find((p) => p.controllerName === OURS);
+const ourParent = (o: Obj) => (o.status?.parents as Parent[] | undefined)?.find((p) => p.controllerName === CONTROLLER_NAME);
 /** waitFor, with the controller's log (as it is at the failure) in the error. */
 const until = <T>(what: string, seconds: number, check: () => Promise<T | undefined>) =>
   waitFor(what, seconds, check).catch((err: Error) => {
@@ -165,7 +142,7 @@ test("a route change is followed (observedGeneration, traffic) and another contr
   });
   const parents = r.status?.parents as Parent[];
   assert.deepEqual(parents.find((p) => p.controllerName === OTHER), theirs);
-  assert.equal(parents.filter((p) => p.controllerName === OURS).length, 1);
+  assert.equal(parents.filter((p) => p.controllerName === CONTROLLER_NAME).length, 1);
   // observedGeneration changed, so the condition counts as changed and gets a new time (or the same second).
   assert.ok((cond(ourParent(r)?.conditions, 'Accepted')?.lastTransitionTime ?? '') >= (acceptedAt ?? ''));
 

@@ -1,6 +1,7 @@
 // Helpers for tests that run Portico against the real cluster: programs inside the network namespace.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CONTROLLER_NAME } from '../../src/api/gateway.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 
 export const controllerEntry = fileURLToPath(new URL('./run-controller.ts', import.meta.url));
@@ -74,4 +75,37 @@ export function stop(child: ChildProcess | undefined): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** A Namespace, a GatewayClass of ours and Gateway `gw` with one HTTP listener on port 80: how most tests begin. */
+export function gatewaySetup(ns: string, gatewayClass: string): string {
+  return `
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${ns}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: ${gatewayClass}}
+spec: {controllerName: ${CONTROLLER_NAME}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: ${ns}}
+spec:
+  gatewayClassName: ${gatewayClass}
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+`;
+}
+
+/** HTTPRoute `r` on Gateway `gw`: PathPrefix `path` to Service `echo` port 80. */
+export function echoRoute(ns: string, path: string): string {
+  return `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: ${ns}}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: echo, port: 80}]}]
+`;
 }

@@ -5,30 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCluster, waitFor, type Cluster } from '../cluster/cluster.ts';
-import { nodeInside, startController, stop } from './helpers.ts';
+import { CONTROLLER_NAME } from '../../src/api/gateway.ts';
+import { echoRoute, gatewaySetup, nodeInside, startController, stop } from './helpers.ts';
 
 const NS = 'portico-leader';
 const CLASS = 'portico-leader';
 const LEASE = 'portico-leader-test';
-const OURS = 'portico.dev/gateway-controller';
 
-const base = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: ${NS}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: ${CLASS}}
-spec: {controllerName: ${OURS}}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: ${NS}}
-spec:
-  gatewayClassName: ${CLASS}
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
+const base = gatewaySetup(NS, CLASS) + `---
 apiVersion: v1
 kind: Service
 metadata: {name: echo, namespace: ${NS}}
@@ -36,14 +20,7 @@ spec:
   ports: [{name: http, port: 80}]
 `;
 
-const route = (path: string) => `
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r, namespace: ${NS}}
-spec:
-  parentRefs: [{name: gw}]
-  rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: echo, port: 80}]}]
-`;
+const route = (path: string) => echoRoute(NS, path);
 
 type Condition = { type: string; status: string; observedGeneration?: number };
 type Obj = { metadata: { generation: number; resourceVersion: string }; status?: Record<string, unknown> };
@@ -87,7 +64,7 @@ async function changeRouteAndWait(path: string): Promise<Obj> {
   await cluster.kubectlRun(['apply', '-f', '-'], route(path));
   return until(`observedGeneration ${generation + 1} for the route with ${path}`, 60, async () => {
     const o = await get('httproute', 'r');
-    const ours = (o.status?.parents as { controllerName: string; conditions: Condition[] }[] | undefined)?.find((p) => p.controllerName === OURS);
+    const ours = (o.status?.parents as { controllerName: string; conditions: Condition[] }[] | undefined)?.find((p) => p.controllerName === CONTROLLER_NAME);
     return o.metadata.generation === generation + 1 && cond(ours?.conditions, 'Accepted')?.observedGeneration === generation + 1 ? o : undefined;
   });
 }

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCluster, waitFor, type Cluster } from '../cluster/cluster.ts';
+import { CONTROLLER_NAME } from '../../src/api/gateway.ts';
 import { nodeInside, startController, stop } from './helpers.ts';
 
 const NS = 'portico-prov';
 const CLASS = 'portico-prov';
 const FOLLOWER_CLASS = 'portico-prov-follower';
-const OURS = 'portico.dev/gateway-controller';
 const GW_LABEL = 'gateway.networking.k8s.io/gateway-name';
 
 const gateway = (opts: { name?: string; cls?: string; ports?: number[]; labels?: Record<string, string>; params?: string } = {}) => `
@@ -36,12 +36,12 @@ metadata: {name: ${NS}}
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: ${CLASS}}
-spec: {controllerName: ${OURS}}
+spec: {controllerName: ${CONTROLLER_NAME}}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: ${FOLLOWER_CLASS}}
-spec: {controllerName: ${OURS}}
+spec: {controllerName: ${CONTROLLER_NAME}}
 ---
 ${gateway()}
 `;
