@@ -121,6 +121,10 @@ make_pki() {
     printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' >cli.ext
     o req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj "/O=system:masters/CN=portico-test-admin"
     o x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out admin.crt -extfile cli.ext
+    # kwok's kubelet endpoint (pods/log): the apiserver dials it on the node IP over TLS.
+    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' "$NODE_IP" >kwok.ext
+    o req -newkey rsa:2048 -nodes -keyout kwok.key -out kwok.csr -subj "/CN=$NODE"
+    o x509 -req -in kwok.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out kwok.crt -extfile kwok.ext
     o genrsa -out sa.key 2048
     o rsa -in sa.key -pubout -out sa.pub
   ) || die "openssl failed while writing $P"
@@ -209,7 +213,9 @@ cmd_up() {
     --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
     --service-cluster-ip-range="$SVC_CIDR" --authorization-mode=RBAC --allow-privileged=true \
     --profiling=false --enable-priority-and-fairness=false \
-    --disable-admission-plugins=TaintNodesByCondition
+    --disable-admission-plugins=TaintNodesByCondition \
+    --kubelet-preferred-address-types=InternalIP --kubelet-certificate-authority="$P/ca.crt" \
+    --kubelet-client-certificate="$P/admin.crt" --kubelet-client-key="$P/admin.key"
   wait_for 180 "kube-apiserver /readyz" kc get --raw /readyz
 
   local common=(--kubeconfig="$K" --authentication-kubeconfig="$K" --authorization-kubeconfig="$K"
@@ -232,8 +238,14 @@ spec:
   podCIDR: $POD_CIDR
   podCIDRs: [$POD_CIDR]
 EOF
+  # Logs objects (one per pod, written by whoever plays the pod) let `kubectl logs` / pods/log read a
+  # container-log file through kwok's kubelet endpoint; the conformance mirror tests need that.
+  kc apply --server-side -f "$(mod_dir "sigs.k8s.io/kwok@$KWOK_VERSION")/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" >/dev/null \
+    || die "could not install kwok's Logs CRD"
   start kwok --kubeconfig="$K" --config="$D/kwok.yaml" --manage-all-nodes=true \
-    --cidr="$POD_CIDR" --node-ip="$NODE_IP" --node-name="$NODE" --node-lease-duration-seconds=40
+    --cidr="$POD_CIDR" --node-ip="$NODE_IP" --node-name="$NODE" --node-lease-duration-seconds=40 \
+    --server-address="$NODE_IP:10250" --node-port=10250 --enable-crds=Logs \
+    --tls-cert-file="$P/kwok.crt" --tls-private-key-file="$P/kwok.key"
 
   apply_crds
   wait_for 120 "kube-controller-manager /healthz" X curl -skf https://127.0.0.1:10257/healthz
