@@ -1,8 +1,12 @@
-// The config dump must never leak key material: any `secrets` map is replaced by digests of its values,
-// which still show when a secret changed.
+// The config dump must never leak key material: any `secrets` map (ProxyConfig.secrets: certificate chain and
+// private key per name) is replaced by digests of its values, which still show when a secret changed. As a second
+// line, any string anywhere that holds a PEM private key is digested too, whatever field it sits in.
 import { createHash } from 'node:crypto';
 
+const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
 export function redact(value: unknown): unknown {
+  if (typeof value === 'string') return PRIVATE_KEY.test(value) ? digest(value) : value;
   if (Array.isArray(value)) return value.map(redact);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};

@@ -8,6 +8,7 @@ import type { HandlerContext, Snapshot } from './handler.ts';
 import { DEFAULT_LIMITS, ListenerServer, type ServerLimits } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { compileRouter, type Router } from './router.ts';
+import { compileTls, SecureContexts, type TlsPlan } from './tls-server.ts';
 import { compileClusters, UpstreamPools, type UpstreamTimeouts } from './upstream.ts';
 import { Warnings } from './warnings.ts';
 
@@ -27,13 +28,16 @@ export function createDataPlane(options: DataPlaneSettings = {}): DataPlane {
   return new PorticoDataPlane(options);
 }
 
-type Wanted = { gateway: ir.GatewayKey; address: string | null; port: number; snapshot: Snapshot };
+type Wanted = { gateway: ir.GatewayKey; address: string | null; port: number; snapshot: Snapshot; tls: TlsPlan | null };
+
+/** One IR listener compiled: its routes, and for HTTPS the certificates by SNI. */
+type CompiledPort = { snapshot: Snapshot; tls: TlsPlan | null };
 
 /** One Gateway's config compiled; reused as is while the config's version stays the same. */
 type Compiled = {
   version: string;
   /** One per IR listener, in order. */
-  snapshots: Snapshot[];
+  ports: CompiledPort[];
   endpoints: Set<string>;
   routes: Set<string>;
   warnings: string[];
@@ -41,6 +45,7 @@ type Compiled = {
 
 class PorticoDataPlane implements DataPlane {
   readonly #servers = new Map<string, ListenerServer>();
+  readonly #contexts = new SecureContexts();
   readonly #pools: UpstreamPools;
   readonly #ctx: HandlerContext;
   readonly #warnings: Warnings;
@@ -93,6 +98,7 @@ class PorticoDataPlane implements DataPlane {
     const pending: (() => Promise<void>)[] = [];
 
     // Compile everything before touching a server: a swap then only replaces references.
+    this.#contexts.begin();
     for (const config of configs) {
       const result: ApplyResult = { gateway: config.gateway, version: config.version, listeners: [] };
       results.push(result);
@@ -100,14 +106,15 @@ class PorticoDataPlane implements DataPlane {
       compiled.set(config.gateway, c);
       for (const key of c.endpoints) usedEndpoints.add(key);
       const addresses = config.addresses.length === 0 ? [null] : config.addresses;
-      for (const snapshot of c.snapshots) {
+      for (const { snapshot, tls } of c.ports) {
         for (const address of addresses) {
-          const key = `${config.gateway}|${address ?? '*'}|${snapshot.port}`;
+          // The protocol is part of the key: a port switching between HTTP and HTTPS gets a new server.
+          const key = `${config.gateway}|${address ?? '*'}|${snapshot.port}|${tls === null ? 'http' : 'https'}`;
           if (wanted.has(key)) {
             result.listeners.push(this.#duplicate(config.gateway, address, snapshot.port));
             continue;
           }
-          wanted.set(key, { gateway: config.gateway, address, port: snapshot.port, snapshot });
+          wanted.set(key, { gateway: config.gateway, address, port: snapshot.port, snapshot, tls });
           const slot = result.listeners.length;
           result.listeners.push({ port: snapshot.port, address: address ?? '::', bound: false });
           // Started only once every config compiled: a config that fails to compile changes nothing.
@@ -124,6 +131,7 @@ class PorticoDataPlane implements DataPlane {
     }
     await Promise.all(pending.map((start) => start()));
     this.#pools.retainOnly(usedEndpoints);
+    this.#contexts.commit();
     this.#compiled = compiled;
     this.#ctx.metrics.retain(new Map([...compiled].map(([gateway, c]) => [gateway as string, c.routes])));
     return results;
@@ -134,6 +142,7 @@ class PorticoDataPlane implements DataPlane {
     const previous = this.#compiled.get(config.gateway);
     if (previous !== undefined && config.version !== '' && previous.version === config.version) {
       this.#warnings.still(previous.warnings);
+      for (const p of previous.ports) if (p.tls) this.#contexts.keep(p.tls.contextIds);
       return previous;
     }
     const warnings: string[] = [];
@@ -144,22 +153,23 @@ class PorticoDataPlane implements DataPlane {
     const endpoints = new Set<string>();
     const clusters = compileClusters(config.backends, this.#pools, this.#allowLoopback, endpoints, warn);
     const routes = new Set<string>();
-    const snapshots = config.listeners.map((listener): Snapshot => {
+    const ports = config.listeners.map((listener): CompiledPort => {
       const router: Router = compileRouter(listener, clusters);
       for (const p of router.problems) warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
       for (const h of listener.hosts) for (const v of h.virtualHosts) for (const r of v.routes) routes.add(r.name);
-      return { gateway: config.gateway, port: listener.port, router };
+      const tls = listener.protocol === 'HTTPS' ? compileTls(config.gateway, listener, config.secrets ?? {}, this.#contexts) : null;
+      return { snapshot: { gateway: config.gateway, port: listener.port, router }, tls };
     });
-    return { version: config.version, snapshots, endpoints, routes, warnings };
+    return { version: config.version, ports, endpoints, routes, warnings };
   }
 
   async #bindOrSwap(key: string, want: Wanted): Promise<ListenerBindResult> {
     const existing = this.#servers.get(key);
     if (existing !== undefined) {
-      existing.swap(want.snapshot);
+      existing.swap(want.snapshot, want.tls);
       return { port: existing.port, address: existing.address, bound: true };
     }
-    const { listener, result } = await ListenerServer.bind(want.address, want.port, want.snapshot, this.#ctx, this.#limits);
+    const { listener, result } = await ListenerServer.bind(want.address, want.port, want.snapshot, this.#ctx, this.#limits, want.tls);
     if (listener !== undefined) {
       this.#servers.set(key, listener);
     } else {

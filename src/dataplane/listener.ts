@@ -1,8 +1,11 @@
-// One node:http server per bound address:port of one Gateway. The server lives across config versions: a new
-// config swaps the snapshot reference, so keep-alive connections and requests in flight are untouched.
+// One node:http (or node:https) server per bound address:port of one Gateway. The server lives across config
+// versions: a new config swaps the snapshot reference (and the TLS plan), so keep-alive connections and requests in
+// flight are untouched; an HTTPS connection keeps the certificate its handshake chose.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { ListenerBindResult } from '../ir/apply.ts';
 import { handleRequest, type HandlerContext, type Snapshot } from './handler.ts';
+import { ALPN_PROTOCOLS, type TlsPlan } from './tls-server.ts';
 
 export type ServerLimits = {
   headersTimeoutMs: number;
@@ -22,41 +25,59 @@ export const DEFAULT_LIMITS: ServerLimits = {
 const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EINVAL']);
 
 export class ListenerServer {
-  readonly server: Server;
+  readonly server: Server | HttpsServer;
   readonly address: string;
   readonly port: number;
+  /** Fixed for the server's life: a port that changes protocol gets a new server. */
+  readonly tls: boolean;
   #snapshot: Snapshot;
+  /** Shared with the server's SNI callback, which reads it at each handshake. */
+  #tls: { plan: TlsPlan } | null;
   #inFlight = new Set<ServerResponse>();
   #draining = false;
 
-  private constructor(server: Server, address: string, port: number, snapshot: Snapshot) {
+  private constructor(server: Server | HttpsServer, address: string, port: number, snapshot: Snapshot, tls: { plan: TlsPlan } | null) {
     this.server = server;
     this.address = address;
     this.port = port;
+    this.tls = tls !== null;
     this.#snapshot = { ...snapshot, port };
+    this.#tls = tls;
   }
 
-  /** Binds `address` (null: all interfaces) and `port`; never throws: failures come back as `bound: false`. */
+  /**
+   * Binds `address` (null: all interfaces) and `port`, terminating TLS when `tls` is given; never throws: failures
+   * come back as `bound: false`.
+   */
   static async bind(
     address: string | null,
     port: number,
     snapshot: Snapshot,
     ctx: HandlerContext,
     limits: ServerLimits,
+    tls: TlsPlan | null = null,
   ): Promise<{ listener?: ListenerServer; result: ListenerBindResult }> {
     const attempts = address === null ? ['::', '0.0.0.0'] : [address];
     let lastError = '';
     for (const host of attempts) {
-      const server = createServer({
+      const httpOptions = {
         maxHeaderSize: limits.maxHeaderSize,
         headersTimeout: limits.headersTimeoutMs,
         requestTimeout: limits.requestTimeoutMs,
         keepAliveTimeout: limits.keepAliveTimeoutMs,
+      };
+      const current = tls === null ? null : { plan: tls };
+      const server = current === null ? createServer(httpOptions) : createHttpsServer({
+        ...httpOptions,
+        ...current.plan.defaultCredentials,
+        ALPNProtocols: ALPN_PROTOCOLS,
+        // Reads the plan at handshake time, so a swap applies to the next handshake and never to an open connection.
+        SNICallback: (servername, cb) => cb(null, current.plan.select(servername)),
       });
       const error = await listen(server, host, port);
       if (error === null) {
         const bound = (server.address() as { port: number }).port;
-        const listener = new ListenerServer(server, host, bound, snapshot);
+        const listener = new ListenerServer(server, host, bound, snapshot, current);
         server.on('request', (req: IncomingMessage, res: ServerResponse) => listener.#onRequest(ctx, req, res));
         server.on('error', (err) => ctx.warn(`listener ${host}:${bound}: ${err.message}`));
         return { listener, result: { port: bound, address: host, bound: true } };
@@ -67,9 +88,16 @@ export class ListenerServer {
     return { result: { port, address: address ?? '::', bound: false, error: lastError } };
   }
 
-  /** Requests that start from now on use `snapshot`; those already running keep theirs. */
-  swap(snapshot: Snapshot): void {
+  /**
+   * Requests that start from now on use `snapshot`; those already running keep theirs. Handshakes from now on use
+   * `tls` (a TLS server only); established connections keep their certificate.
+   */
+  swap(snapshot: Snapshot, tls: TlsPlan | null = null): void {
     this.#snapshot = { ...snapshot, port: this.port };
+    if (tls === null || this.#tls === null) return;
+    const previous = this.#tls.plan;
+    this.#tls.plan = tls;
+    if (previous.defaultId !== tls.defaultId) (this.server as HttpsServer).setSecureContext(tls.defaultCredentials);
   }
 
   #onRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): void {

@@ -1,4 +1,4 @@
-// Compiles one HttpListener of the IR into a router: listener host → virtual host → first matching route.
+// Compiles one HTTP or HTTPS listener of the IR into a router: listener host → virtual host → first matching route.
 // Everything is built here, at config time; select() only walks precomputed tables and closures.
 import type * as ir from '../ir/types.ts';
 import { compileWeightedChoice, type WeightedChoice } from './balancer.ts';
@@ -43,7 +43,7 @@ type CompiledListenerHost = { listener: string; virtualHosts: HostTable<Compiled
  * `clusters` resolves the IR's backend names once, here; the data plane validated the config first, so every name is
  * there. Without it (route selection alone, as the golden tests do) a Forward's backends resolve to null.
  */
-export function compileRouter(listener: ir.HttpListener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map()): Router {
+export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map()): Router {
   const problems: CompileProblem[] = [];
   const listenerHosts = compileHostTable<CompiledListenerHost>(
     listener.hosts.map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems) })),

@@ -17,9 +17,14 @@ export type ProxyConfig = {
   listeners: Listener[];
   /** Upstream clusters by name; routes refer to them by name. */
   backends: Record<string, BackendCluster>;
+  /**
+   * Key material by name (`Secret/<ns>/<name>`), for HTTPS listeners; absent when none is used. Holds private keys:
+   * anything that shows a config (admin API, dumps) must redact it, and nothing may log it.
+   */
+  secrets?: Record<string, TlsSecret>;
 };
 
-export type Listener = HttpListener; // later: | HttpsListener | TlsListener | TcpListener | UdpListener
+export type Listener = HttpListener | HttpsListener; // later: | TlsListener | TcpListener | UdpListener
 
 /** A plain-HTTP port. Several Gateway listeners may share it, told apart by hostname (listener isolation). */
 export type HttpListener = {
@@ -27,6 +32,40 @@ export type HttpListener = {
   port: number;
   /** Gateway listeners on this port, most specific hostname first; the first that matches the Host wins. */
   hosts: ListenerHost[];
+};
+
+/**
+ * A TLS-terminating port: the handshake picks a certificate by SNI, then requests are routed exactly as on an
+ * HttpListener (Host → listener host → virtual host → route).
+ */
+export type HttpsListener = {
+  protocol: 'HTTPS';
+  port: number;
+  /** As on HttpListener: most specific hostname first. */
+  hosts: ListenerHost[];
+  /** One per entry of `hosts`, in the same order: the certificate a handshake for that hostname gets. */
+  certificates: ListenerCertificate[];
+};
+
+/**
+ * SNI selection: exact hostname, then the longest wildcard, then the entry without hostname; a handshake without
+ * SNI, or whose SNI matches nothing, gets the entry without hostname, else the first.
+ */
+export type ListenerCertificate = {
+  listener: string;
+  hostname: string | null;
+  /**
+   * Names in `ProxyConfig.secrets`; several give one context with several keys (e.g. RSA and ECDSA). Not called
+   * `secrets`: redaction digests every field of that name.
+   */
+  secretNames: string[];
+};
+
+/** A certificate chain and its private key, PEM, already checked to parse and to belong together. */
+export type TlsSecret = {
+  /** The leaf certificate first, then intermediates. */
+  certificate: string;
+  privateKey: string;
 };
 
 /** One Gateway listener's share of a port. */

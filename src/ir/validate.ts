@@ -1,8 +1,9 @@
 // Checks a ProxyConfig for internal consistency before a data plane accepts it. Returns problems, empty when sound.
 // The value checks are exported so the translator refuses the same things with a route condition: anything that
 // passes here can be written to a socket by Node and undici without throwing.
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { RE2JS } from 're2js';
-import type { HeaderModifier, HttpFilter, HttpMatch, HttpRoute, PathModifier, ProxyConfig } from './types.ts';
+import type { HeaderModifier, HttpFilter, HttpMatch, HttpRoute, HttpsListener, PathModifier, ProxyConfig } from './types.ts';
 
 /** RFC 7230 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -50,6 +51,53 @@ export function regexProblem(pattern: string): string | undefined {
   }
 }
 
+// ---- TLS: whatever passes here, node:tls can build a secure context from. Pure computation: no I/O, no clock.
+const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const MEMO_LIMIT = 1024;
+/** Parsing RSA keys on every translate and apply adds up; the answer depends only on the bytes. */
+const memo = new Map<string, string>();
+
+/** The PEM certificate blocks of `pem`, in order, normalised (other text dropped); empty when there is none. */
+export function parseCertificateChain(pem: string): string[] {
+  return [...pem.matchAll(CERT_BLOCK)].map((m) => m[0]);
+}
+
+/** Why `certificate` (PEM chain, leaf first) and `privateKey` (PEM) cannot serve TLS, or undefined when they can. */
+export function tlsSecretProblem(certificate: string, privateKey: string): string | undefined {
+  const id = createHash('sha256').update(certificate).update('\0').update(privateKey).digest('hex');
+  const known = memo.get(id);
+  if (known !== undefined) return known || undefined;
+  const problem = check(certificate, privateKey) ?? '';
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(id, problem);
+  return problem || undefined;
+}
+
+function check(certificate: string, privateKey: string): string | undefined {
+  const blocks = parseCertificateChain(certificate);
+  if (blocks.length === 0) return 'the certificate holds no PEM "BEGIN CERTIFICATE" block';
+  let leaf: X509Certificate | undefined;
+  for (const [i, block] of blocks.entries()) {
+    try {
+      const cert = new X509Certificate(block);
+      leaf ??= cert;
+    } catch (e) {
+      return `certificate ${i + 1} of the chain does not parse (${(e as Error).message})`;
+    }
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) return 'the private key holds no PEM "PRIVATE KEY" block';
+  if (/ENCRYPTED/.test(privateKey)) return 'the private key is encrypted; store it unencrypted (Kubernetes TLS Secrets hold plain keys)';
+  let key;
+  try {
+    key = createPrivateKey(privateKey);
+  } catch (e) {
+    // The error names the decoder step only, never key bytes.
+    return `the private key does not parse (${(e as Error).message})`;
+  }
+  if (!leaf!.checkPrivateKey(key)) return 'the private key does not belong to the first certificate of the chain';
+  return undefined;
+}
+
 export function validateProxyConfig(c: ProxyConfig): string[] {
   const problems: string[] = [];
   const at = `ProxyConfig ${c.gateway}`;
@@ -60,7 +108,12 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
       if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.push(`${at}: backend ${name} endpoint ${e.address} has invalid port ${e.port}`);
     }
   }
+  for (const [name, secret] of Object.entries(c.secrets ?? {})) {
+    const p = tlsSecretProblem(secret.certificate, secret.privateKey);
+    if (p) problems.push(`${at}: secret ${name}: ${p}`);
+  }
   for (const l of c.listeners) {
+    if (l.protocol === 'HTTPS') problems.push(...checkCertificates(l, c, at));
     if (ports.has(l.port)) problems.push(`${at}: port ${l.port} appears in more than one listener`);
     ports.add(l.port);
     // Port 0 asks the OS for any free port (the bind result reports the one it got); translated Gateways never carry it.
@@ -84,6 +137,22 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
       }
     }
   }
+  return problems;
+}
+
+function checkCertificates(l: HttpsListener, c: ProxyConfig, at: string): string[] {
+  const problems: string[] = [];
+  if (l.certificates.length !== l.hosts.length) problems.push(`${at}: HTTPS port ${l.port} has ${l.hosts.length} listener hosts but ${l.certificates.length} certificate entries`);
+  l.certificates.forEach((cert, i) => {
+    const host = l.hosts[i];
+    if (host && (host.listener !== cert.listener || host.hostname !== cert.hostname)) {
+      problems.push(`${at}: HTTPS port ${l.port} certificate entry ${i} (${cert.listener}) does not line up with listener host ${host.listener}`);
+    }
+    if (cert.secretNames.length === 0) problems.push(`${at}: HTTPS port ${l.port} listener ${cert.listener} has no certificate`);
+    for (const name of cert.secretNames) {
+      if (!Object.hasOwn(c.secrets ?? {}, name)) problems.push(`${at}: HTTPS port ${l.port} listener ${cert.listener} refers to missing secret ${name}`);
+    }
+  });
   return problems;
 }
 

@@ -79,6 +79,18 @@ export const listenerInvalidRouteKinds = (gen: number, kinds: string[]): Conditi
   cond('ResolvedRefs', false, 'InvalidRouteKinds',
     `allowedRoutes.kinds lists unsupported kinds ${kinds.join(', ')}; this listener supports gateway.networking.k8s.io/HTTPRoute`, gen);
 
+/** A certificateRef that is allowed but missing, of the wrong kind, or whose Secret does not hold a usable pair. */
+export const listenerInvalidCertificateRef = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'InvalidCertificateRef', detail, gen);
+
+/** A certificateRef to another namespace without a ReferenceGrant there allowing it. */
+export const listenerRefNotPermitted = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'RefNotPermitted', detail, gen);
+
+/** A field value the listener's protocol cannot use (e.g. tls.mode Passthrough on HTTPS). */
+export const listenerUnsupportedValue = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'UnsupportedValue', detail, gen);
+
 export const listenerNoConflicts = (gen: number): Condition =>
   cond('Conflicted', false, 'NoConflicts', 'Listener does not conflict with another listener', gen);
 

@@ -4,6 +4,7 @@ import type { Condition } from '../api/meta.ts';
 import type * as gw from '../api/gateway.ts';
 import type { GatewayKey } from '../ir/types.ts';
 import * as c from '../status/conditions.ts';
+import type { CertificateResolver } from './certificates.ts';
 import { analyzeListeners, type ListenerInfo } from './listeners.ts';
 
 export type GatewayInfo = {
@@ -21,16 +22,20 @@ export function gatewayKey(namespace: string, name: string): GatewayKey {
   return `${namespace}/${name}` as GatewayKey;
 }
 
-export function analyzeGateway(g: gw.Gateway): GatewayInfo {
+export function analyzeGateway(g: gw.Gateway, certificates: CertificateResolver): GatewayInfo {
   const gen = g.metadata.generation ?? 1;
   const namespace = g.metadata.namespace ?? 'default';
-  const listeners = analyzeListeners(g);
+  const listeners = analyzeListeners(g, certificates);
   const { addresses, problem: addressProblem } = requestedAddresses(g.spec.addresses ?? []);
   const invalid = listeners.filter((l) => !l.valid).map((l) => l.problem!);
-  const anyValid = listeners.some((l) => l.valid);
+  // A listener that is accepted but not programmed (a certificate that does not resolve yet, no supported route
+  // kind) leaves the Gateway accepted: what it lacks can appear later without touching the Gateway. The suite
+  // relies on it too: Gateways whose only listener has a cross-namespace certificate without grant are not exempt
+  // from its readiness checks (Accepted and Programmed True).
+  const anyAccepted = listeners.some((l) => l.accepted);
   let accepted: Condition;
   if (addressProblem) accepted = c.gatewayUnsupportedAddress(gen, addressProblem);
-  else if (!anyValid) accepted = c.gatewayListenersNotValid(gen, false, invalid.join('; ') || 'spec.listeners is empty');
+  else if (!anyAccepted) accepted = c.gatewayListenersNotValid(gen, false, invalid.join('; ') || 'spec.listeners is empty');
   else if (invalid.length === 0) accepted = c.gatewayAccepted(gen);
   else accepted = c.gatewayListenersNotValid(gen, true, invalid.join('; '));
   const ok = accepted.status === 'True';

@@ -6,6 +6,7 @@ import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
 import type { ObjectStatus } from '../status/types.ts';
 import { NAMESPACE_NAME_LABEL } from './attach.ts';
 import { BackendResolver } from './backends.ts';
+import { CertificateResolver } from './certificates.ts';
 import { analyzeGateway, type GatewayInfo } from './gateway.ts';
 import { classStatus, ourClasses } from './gatewayclass.ts';
 import { compileHttpRoute } from './httproute.ts';
@@ -20,9 +21,10 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
   const classes = ourClasses(sorted(snapshot.gatewayClasses));
   const classNames = new Set(classes.map((k) => k.metadata.name));
   const gateways = new Map<string, GatewayInfo>();
+  const certificates = new CertificateResolver(snapshot);
   for (const g of sorted(snapshot.gateways)) {
     if (!classNames.has(g.spec?.gatewayClassName)) continue;
-    const info = analyzeGateway(g);
+    const info = analyzeGateway(g, certificates);
     gateways.set(info.key, info);
   }
   const labels = new Map<string, Record<string, string>>();

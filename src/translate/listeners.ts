@@ -1,33 +1,42 @@
-// Listener validation: protocol support, allowed route kinds, and conflicts between listeners sharing a port.
+// Listener validation: protocol support, TLS settings and certificates, allowed route kinds, and conflicts between
+// listeners sharing a port.
 import type { Condition } from '../api/meta.ts';
 import type * as gw from '../api/gateway.ts';
 import { GROUP } from '../api/gateway.ts';
 import * as c from '../status/conditions.ts';
+import type { CertificateResolver, NamedSecret } from './certificates.ts';
 
-/** Route kinds each protocol can carry; a protocol missing here is unsupported. HTTPS/TLS/TCP/UDP slot in later. */
+/** Route kinds each protocol can carry; a protocol missing here is unsupported. TLS/TCP/UDP slot in later. */
 const ROUTE_KINDS: Record<string, readonly string[]> = {
   HTTP: ['HTTPRoute'],
+  HTTPS: ['HTTPRoute'],
 };
 
 export type ListenerInfo = {
   spec: gw.Listener;
   hostname: string | null;
+  /** Accepted=True: the listener's spec is usable, even if a reference does not resolve yet. */
+  accepted: boolean;
   /** True when the listener generates data-plane config and may take routes. */
   valid: boolean;
   /** Why not valid, for Gateway and route messages. */
   problem?: string;
   supportedKinds: gw.RouteGroupKind[];
+  /** HTTPS: the certificates, resolved and checked; empty for other protocols or when they do not resolve. */
+  secrets: NamedSecret[];
   conditions: Condition[];
 };
 
-export function analyzeListeners(gateway: gw.Gateway): ListenerInfo[] {
+export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateResolver): ListenerInfo[] {
   const gen = gateway.metadata.generation ?? 1;
+  const namespace = gateway.metadata.namespace ?? 'default';
   const listeners = gateway.spec.listeners ?? [];
   const conflicts = findConflicts(listeners, gen);
   return listeners.map((l) => {
     const conditions: Condition[] = [];
     const kinds = ROUTE_KINDS[l.protocol];
     const conflict = conflicts.get(l.name);
+    const tlsProblem = kinds ? tlsSettingsProblem(l) : undefined;
     let problem: string | undefined;
     if (!kinds) {
       conditions.push(c.listenerUnsupportedProtocol(gen, l.protocol));
@@ -35,23 +44,47 @@ export function analyzeListeners(gateway: gw.Gateway): ListenerInfo[] {
     } else if (conflict) {
       conditions.push(c.listenerNotAcceptedConflicted(gen, conflict.reason as 'HostnameConflict' | 'ProtocolConflict'));
       problem = `listener ${l.name}: conflicted (${conflict.reason})`;
+    } else if (tlsProblem) {
+      conditions.push(c.listenerUnsupportedValue(gen, tlsProblem));
+      problem = `listener ${l.name}: ${tlsProblem}`;
     } else {
       conditions.push(c.listenerAccepted(gen));
     }
+    const accepted = !problem;
     const { supported, invalid } = routeKinds(l, kinds ?? []);
     if (!problem && supported.length === 0) problem = `listener ${l.name}: allowedRoutes.kinds has no supported kind`;
+    // References are resolved whatever else is wrong, so ResolvedRefs tells the whole story at once.
+    const certs = l.protocol === 'HTTPS' && !tlsProblem
+      ? certificates.resolve(l.tls?.certificateRefs ?? [], namespace, l.name, gen)
+      : { ok: true as const, secrets: [] };
+    if (!certs.ok) problem ??= certs.problem;
     conditions.push(problem ? c.listenerNotProgrammed(gen, 'Invalid', problem) : c.listenerProgrammed(gen));
-    conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKinds(gen, invalid) : c.listenerResolvedRefs(gen));
+    if (!certs.ok) conditions.push(certs.condition);
+    else conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKinds(gen, invalid) : c.listenerResolvedRefs(gen));
     conditions.push(conflict ?? c.listenerNoConflicts(gen));
     return {
       spec: l,
       hostname: l.hostname ? l.hostname.toLowerCase() : null,
+      accepted,
       valid: !problem,
       problem,
       supportedKinds: supported,
+      secrets: certs.ok ? certs.secrets : [],
       conditions,
     };
   });
+}
+
+/** HTTPS terminates TLS with its own certificates: Passthrough belongs to protocol TLS, and certificates are required. */
+function tlsSettingsProblem(l: gw.Listener): string | undefined {
+  if (l.protocol !== 'HTTPS') return undefined;
+  if (l.tls?.mode === 'Passthrough') {
+    return 'tls.mode Passthrough is not valid with protocol HTTPS; use mode Terminate, or protocol TLS with TLSRoutes for passthrough';
+  }
+  if ((l.tls?.certificateRefs ?? []).length === 0) {
+    return 'protocol HTTPS needs tls.certificateRefs naming at least one Secret of type kubernetes.io/tls';
+  }
+  return undefined;
 }
 
 function routeKinds(l: gw.Listener, kinds: readonly string[]): { supported: gw.RouteGroupKind[]; invalid: string[] } {

@@ -5,24 +5,38 @@ import { compareHostnames, covers } from './hostnames.ts';
 import { comparePrecedence, type Ranked } from './precedence.ts';
 import { listenerId, type AttachedIndex } from './routes.ts';
 
+type PortHost = { host: ir.ListenerHost; secrets: string[] };
+
 export function buildProxy(g: GatewayInfo, attached: AttachedIndex): ir.ProxyConfig {
   const backends = new Map<string, ir.BackendCluster>();
-  const byPort = new Map<number, ir.ListenerHost[]>();
+  const secrets = new Map<string, ir.TlsSecret>();
+  // Valid listeners sharing a port share a protocol too: a mix is a ProtocolConflict, which invalidates them.
+  const byPort = new Map<number, { protocol: string; hosts: PortHost[] }>();
   for (const l of g.listeners) {
     if (!l.valid) continue;
     const routes = [...(attached.get(listenerId(g.key, l.spec.name))?.values() ?? [])];
     for (const { route } of routes) for (const cl of route.clusters) backends.set(cl.name, cl);
+    for (const s of l.secrets) secrets.set(s.name, s.secret);
     const ranked: Ranked[] = routes.flatMap(({ route, hostnames }) =>
       hostnames.flatMap((hostname) => route.routes.map((r) => ({ hostname, route: r, created: route.route.metadata.creationTimestamp }))));
     const host: ir.ListenerHost = { listener: l.spec.name, hostname: l.hostname, virtualHosts: virtualHosts(ranked) };
-    byPort.set(l.spec.port, [...(byPort.get(l.spec.port) ?? []), host]);
+    const entry = byPort.get(l.spec.port) ?? { protocol: l.spec.protocol, hosts: [] };
+    entry.hosts.push({ host, secrets: l.secrets.map((s) => s.name) });
+    byPort.set(l.spec.port, entry);
   }
-  const listeners: ir.HttpListener[] = [...byPort.entries()]
+  const listeners: ir.Listener[] = [...byPort.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([port, hosts]) => ({ protocol: 'HTTP', port, hosts: hosts.sort((a, b) => compareHostnames(a.hostname, b.hostname) || (a.listener < b.listener ? -1 : 1)) }));
+    .map(([port, { protocol, hosts }]) => {
+      hosts.sort((a, b) => compareHostnames(a.host.hostname, b.host.hostname) || (a.host.listener < b.host.listener ? -1 : 1));
+      if (protocol !== 'HTTPS') return { protocol: 'HTTP', port, hosts: hosts.map((h) => h.host) };
+      const certificates = hosts.map(({ host, secrets: names }) => ({ listener: host.listener, hostname: host.hostname, secretNames: names }));
+      return { protocol: 'HTTPS', port, hosts: hosts.map((h) => h.host), certificates };
+    });
   const sortedBackends: Record<string, ir.BackendCluster> = {};
   for (const name of [...backends.keys()].sort()) sortedBackends[name] = backends.get(name)!;
-  return { gateway: g.key, version: '', addresses: [...g.addresses], listeners, backends: sortedBackends };
+  const config: ir.ProxyConfig = { gateway: g.key, version: '', addresses: [...g.addresses], listeners, backends: sortedBackends };
+  if (secrets.size > 0) config.secrets = Object.fromEntries([...secrets.keys()].sort().map((name) => [name, secrets.get(name)!]));
+  return config;
 }
 
 /** Each distinct route hostname gets a virtual host holding its routes and those of every hostname covering it. */
