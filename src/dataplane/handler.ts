@@ -79,7 +79,7 @@ function dispatch(
   const action = route.route.action;
   switch (action.type) {
     case 'Redirect': {
-      const location = buildLocation(action, { scheme: 'http', host, listenerPort: snap.port, path: target.path, rawQuery: target.rawQuery }, route.prefix);
+      const location = buildLocation(action, { scheme: schemeOf(req), host, listenerPort: snap.port, path: target.path, rawQuery: target.rawQuery }, route.prefix);
       return sendText(res, action.statusCode, '', route.filters.response, { location });
     }
     case 'DirectResponse':
@@ -98,7 +98,7 @@ function forwardRoute(route: CompiledRoute, target: RequestTarget, req: Incoming
   const endpoint = cluster.endpoints.next();
   if (endpoint === undefined) return sendText(res, 503, 'no usable endpoint for this backend', edits);
 
-  const headers = upstreamHeaders({ headers: req.headers, host: req.headers.host, remoteAddress: req.socket.remoteAddress }, 'http');
+  const headers = upstreamHeaders({ headers: req.headers, host: req.headers.host, remoteAddress: req.socket.remoteAddress }, schemeOf(req));
   const up = { path: target.path, rawQuery: target.rawQuery, headers };
   for (const edit of route.filters.request) edit(up);
   dropHopByHop(up.headers);
@@ -107,4 +107,9 @@ function forwardRoute(route: CompiledRoute, target: RequestTarget, req: Incoming
     res.setHeader('x-portico-error', failure.code);
     sendText(res, failure.status, failure.message, edits);
   });
+}
+
+/** The scheme the client used: TLS sockets (HTTPS listeners) carry `encrypted`. */
+function schemeOf(req: IncomingMessage): 'http' | 'https' {
+  return (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
 }

@@ -22,7 +22,10 @@ export function gatewayKey(namespace: string, name: string): GatewayKey {
   return `${namespace}/${name}` as GatewayKey;
 }
 
-export function analyzeGateway(g: gw.Gateway, certificates: CertificateResolver): GatewayInfo {
+/** Whether a ConfigMap exists: the only kind Portico takes as Gateway parameters. */
+export type ConfigMapLookup = (namespace: string, name: string) => boolean;
+
+export function analyzeGateway(g: gw.Gateway, certificates: CertificateResolver, configMapExists: ConfigMapLookup): GatewayInfo {
   const gen = g.metadata.generation ?? 1;
   const namespace = g.metadata.namespace ?? 'default';
   const listeners = analyzeListeners(g, certificates);
@@ -34,7 +37,9 @@ export function analyzeGateway(g: gw.Gateway, certificates: CertificateResolver)
   // from its readiness checks (Accepted and Programmed True).
   const anyAccepted = listeners.some((l) => l.accepted);
   let accepted: Condition;
-  if (addressProblem) accepted = c.gatewayUnsupportedAddress(gen, addressProblem);
+  const parametersProblem = parametersRefProblem(g, namespace, configMapExists);
+  if (parametersProblem) accepted = c.gatewayInvalidParameters(gen, parametersProblem);
+  else if (addressProblem) accepted = c.gatewayUnsupportedAddress(gen, addressProblem);
   else if (!anyAccepted) accepted = c.gatewayListenersNotValid(gen, false, invalid.join('; ') || 'spec.listeners is empty');
   else if (invalid.length === 0) accepted = c.gatewayAccepted(gen);
   else accepted = c.gatewayListenersNotValid(gen, true, invalid.join('; '));
@@ -52,6 +57,22 @@ export function analyzeGateway(g: gw.Gateway, certificates: CertificateResolver)
     gateway: g, key: gatewayKey(namespace, g.metadata.name), namespace, generation: gen, accepted: ok,
     addresses, listeners, conditions: [accepted, programmed],
   };
+}
+
+/**
+ * spec.infrastructure.parametersRef must name a ConfigMap in the Gateway's namespace (what the kubernetes
+ * infrastructure reads its proxy settings from). Its content is checked where it is used; here only that
+ * the reference can resolve, so that every infrastructure mode rejects the same Gateways.
+ */
+function parametersRefProblem(g: gw.Gateway, namespace: string, configMapExists: ConfigMapLookup): string | undefined {
+  const ref = g.spec.infrastructure?.parametersRef;
+  if (!ref) return undefined;
+  const where = `spec.infrastructure.parametersRef (${ref.group || 'core'}/${ref.kind} ${ref.name})`;
+  if ((ref.group ?? '') !== '' || ref.kind !== 'ConfigMap') {
+    return `${where}: Portico takes its Gateway parameters from a ConfigMap (group "", kind ConfigMap) in the Gateway's namespace`;
+  }
+  if (!configMapExists(namespace, ref.name)) return `${where}: ConfigMap ${namespace}/${ref.name} does not exist; create it or remove parametersRef`;
+  return undefined;
 }
 
 function requestedAddresses(spec: readonly gw.GatewaySpecAddress[]): { addresses: string[]; problem?: string } {

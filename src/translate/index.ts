@@ -22,9 +22,11 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
   const classNames = new Set(classes.map((k) => k.metadata.name));
   const gateways = new Map<string, GatewayInfo>();
   const certificates = new CertificateResolver(snapshot);
+  const configMaps = new Set(snapshot.configMaps.map((m) => `${m.metadata.namespace ?? 'default'}/${m.metadata.name}`));
+  const configMapExists = (ns: string, name: string) => configMaps.has(`${ns}/${name}`);
   for (const g of sorted(snapshot.gateways)) {
     if (!classNames.has(g.spec?.gatewayClassName)) continue;
-    const info = analyzeGateway(g, certificates);
+    const info = analyzeGateway(g, certificates, configMapExists);
     gateways.set(info.key, info);
   }
   const labels = new Map<string, Record<string, string>>();
