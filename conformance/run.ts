@@ -102,7 +102,7 @@ function spawnLogged(c: Cluster, name: string, args: string[], file = process.ex
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
   if (echo) child.stdout!.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n')) if (/^\s*--- (PASS|FAIL|SKIP): TestPortico\/[^/\s]+ /.test(line)) log(line.trim());
+    for (const line of d.toString().split('\n')) if (/^\s*--- (PASS|FAIL): TestPortico\/[^/\s]+ /.test(line)) log(line.trim());
   });
   child.on('close', (code, signal) => {
     if (name !== 'suite') log(`${name} exited (${signal ?? code}); its log: ${join(workDir, `${name}.log`)}`);

@@ -35,9 +35,12 @@ export function attachToParent(
   if (!parent.accepted) {
     return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: the Gateway is not accepted`, "fix the Gateway (see its Accepted condition)") };
   }
-  const valid = candidates.filter((l) => l.valid);
+  // Attachment depends on parentRefs and allowedRoutes only: a listener that is accepted but not programmed (a
+  // certificate that does not resolve yet) still counts its routes, as the spec's attachedRoutes asks; it serves
+  // nothing until it is programmed.
+  const valid = candidates.filter((l) => l.accepted);
   if (valid.length === 0) {
-    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no matching listener is valid (${candidates.map((l) => l.problem).join('; ')})`, 'fix the listener or point parentRefs at a valid one') };
+    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no matching listener is accepted (${candidates.map((l) => l.problem).join('; ')})`, 'fix the listener or point parentRefs at an accepted one') };
   }
   const allowed = valid.filter((l) =>
     l.supportedKinds.some((k) => k.kind === 'HTTPRoute') && namespaceAllowed(l.spec, parent.namespace, routeNs, namespaceLabels));
