@@ -51,6 +51,7 @@ async function main(): Promise<number> {
   log('bringing the cluster up (cluster name portico-conformance)');
   cluster = await startCluster({ name: process.env.PORTICO_CLUSTER ?? 'portico-conformance' });
   await cluster.kubectlRun(['apply', '-f', '-'], gatewayClassYaml());
+  await namespacesGone(cluster);
 
   const pods = spawnLogged(cluster, 'pods', [join(moduleDir, 'pods', 'main.ts'), '--kubeconfig', cluster.kubeconfig, '--log-dir', join(workDir, 'pod-logs')]);
   await waitForLine(pods, 'READY', 'the pod impersonator (conformance/pods/main.ts)');
@@ -83,6 +84,21 @@ async function main(): Promise<number> {
     console.log(`\n${table}\nreport: ${reportPath}`);
   }
   return code;
+}
+
+/**
+ * The suite deletes its namespaces at the end without waiting; a run started right after another (a kept
+ * cluster) would fail creating objects in a namespace that is still terminating.
+ */
+async function namespacesGone(c: Cluster): Promise<void> {
+  for (let i = 0; i < 180; i++) {
+    const list = await c.kubectlJson<{ items: { metadata: { name: string }; status?: { phase?: string } }[] }>(['get', 'namespaces']);
+    const terminating = list.items.filter((n) => n.metadata.name.startsWith('gateway-conformance') && n.status?.phase === 'Terminating');
+    if (terminating.length === 0) return;
+    if (i === 0) log(`waiting for namespaces of an earlier run to go: ${terminating.map((n) => n.metadata.name).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error('namespaces of an earlier run are still terminating after 180 s; run `PORTICO_CLUSTER=portico-conformance npm run cluster -- down` and try again');
 }
 
 function gatewayClassYaml(): string {

@@ -1,8 +1,10 @@
 // The one list of Gateway API features Portico claims: what the translator and data plane implement today.
-// GatewayClass status publishes it; conformance runs only what it names. Add a name only with its tests.
+// GatewayClass status publishes it; conformance (npm run conformance) runs only what it names and fails CI when one
+// of its tests fails. Add a name only once `npm run conformance -- --run-test <Test>` passes every test of it.
 
 export const SUPPORTED_FEATURES: readonly string[] = [
   'Gateway',
+  'GatewayAddressEmpty',
   'GatewayHTTPListenerIsolation',
   'GatewayPort8080',
   'HTTPRoute',
@@ -11,6 +13,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRoute308RedirectStatusCode',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
+  'HTTPRouteNamedRouteRule',
   'HTTPRouteParentRefPort',
   'HTTPRoutePathRedirect',
   'HTTPRoutePathRewrite',
