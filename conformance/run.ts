@@ -60,6 +60,7 @@ async function main(): Promise<number> {
 
   const runTest = values['run-test'];
   const reportPath = runTest ? join(workDir, `report-${runTest}.yaml`) : join(moduleDir, 'reports', `portico-${version}.yaml`);
+  mkdirSync(join(reportPath, '..'), { recursive: true });
   const suiteArgs = ['-test.run', '^TestPortico$', '-test.v', '-test.timeout', '0',
     `--gateway-class=${GATEWAY_CLASS}`, `--conformance-profiles=${PROFILES.join(',')}`, `--report-output=${reportPath}`,
     '--organization=portico', '--project=portico', '--url=https://github.com/portico/portico', `--version=v${version}`,
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
   log(`suite exited ${code}: ${outcomesText(outcomes)}`);
   writeFileSync(join(workDir, 'outcomes.json'), JSON.stringify(outcomes, null, 1) + '\n');
   if (existsSync(reportPath)) {
-    const table = markdownTable(profileRows(readFileSync(reportPath, 'utf8')));
+    const table = markdownTable(profileRows(readFileSync(reportPath, 'utf8')), SUPPORTED_FEATURES, PROFILES);
     if (!runTest) writeFileSync(join(moduleDir, 'reports', 'summary.md'), table);
     console.log(`\n${table}\nreport: ${reportPath}`);
   }

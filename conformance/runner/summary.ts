@@ -27,16 +27,24 @@ export function profileRows(reportYaml: string): ProfileRow[] {
   }));
 }
 
-/** The README table: profile, core tests passed of total, extended tests passed of those run, claimed extended features. */
-export function markdownTable(rows: ProfileRow[]): string {
+/**
+ * The README table: profile, core tests passed of total, extended tests passed of those run, extended features
+ * claimed. The report's list of a profile's supported features also holds the core features the profile turned
+ * on (TCPRoute in GATEWAY-TCP, …) whether claimed or not, so it is cut down to what Portico claims.
+ */
+export function markdownTable(unordered: ProfileRow[], claimed: readonly string[], order: readonly string[]): string {
+  const rank = (p: string) => (order.includes(p) ? order.indexOf(p) : order.length);
+  const rows = [...unordered].sort((a, b) => rank(a.profile) - rank(b.profile));
   const total = (c: ProfileRow['core']) => c.passed + c.failed + c.skipped;
   const lines = [
-    '| Profile | Core tests passed | Extended tests passed | Extended features claimed |',
+    '| Profile | Core tests passed | Extended tests passed (of claimed features) | Extended features claimed |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.profile} | ${r.core.passed} of ${total(r.core)} | ${r.extended.passed} of ${total(r.extended)} | ${r.claimedExtended.length === 0 ? '—' : r.claimedExtended.join(', ')} |`),
+    ...rows.map((r) => `| ${r.profile} | ${r.core.passed} of ${total(r.core)} | ${r.extended.passed} of ${total(r.extended)} | ${list(r.claimedExtended.filter((f) => claimed.includes(f)))} |`),
   ];
   return lines.join('\n') + '\n';
 }
+
+const list = (xs: string[]) => (xs.length === 0 ? '—' : xs.join(', '));
 
 export type TestOutcome = { name: string; result: 'PASS' | 'FAIL' | 'SKIP'; seconds: number; reason?: string };
 
