@@ -51,6 +51,7 @@ Commands:
   run        serve Gateways from manifest files, watching them for changes
   validate   print the status every object would get, binding nothing
   controller watch a Kubernetes API server, serve its Gateways and write their status
+  proxy      run one Gateway's data plane, configured by the controller (the pods of --infrastructure kubernetes)
 
 Options:
   -h, --help     show this help (portico <command> --help for a command's options)

@@ -19,6 +19,8 @@ export type ControllerArgs = {
   /** With --infrastructure kubernetes: the proxy pods' image and the address they dial for their config. */
   proxyImage: string;
   proxyControllerAddress: string;
+  /** With --infrastructure kubernetes: where the config server for the proxies listens. */
+  proxyConfigListen: { host: string; port: number };
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -49,7 +51,11 @@ Options:
                                    portico (default portico:latest)
       --proxy-controller-address HOST:PORT
                                    with --infrastructure kubernetes: where proxy pods reach this controller for
-                                   their configuration (default portico.portico-system.svc:9902)
+                                   their configuration (default portico.portico-system.svc:9902); the config
+                                   server's certificate covers this host
+      --proxy-config-listen HOST:PORT
+                                   with --infrastructure kubernetes: where the config server for the proxies
+                                   listens, HTTPS (default 0.0.0.0:9902)
       --log-level LEVEL            fatal, error, warn, info (default), debug, trace or silent
   -h, --help                       show this help
 
@@ -76,6 +82,7 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
         'gateway-class': { type: 'string', multiple: true, default: [] },
         'proxy-image': { type: 'string', default: 'portico:latest' },
         'proxy-controller-address': { type: 'string', default: 'portico.portico-system.svc:9902' },
+        'proxy-config-listen': { type: 'string', default: '0.0.0.0:9902' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -102,6 +109,7 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
     gatewayClasses: (v['gateway-class'] as string[]).map((c) => kubeName('--gateway-class', c)!),
     proxyImage: nonEmpty('--proxy-image', v['proxy-image'] as string),
     proxyControllerAddress: controllerAddress(v['proxy-controller-address'] as string),
+    proxyConfigListen: listenAddress(v['proxy-config-listen'] as string),
   };
 }
 
@@ -128,6 +136,14 @@ function controllerAddress(value: string): string {
     throw new UsageError(`portico controller: --proxy-controller-address ${JSON.stringify(value)} is not HOST:PORT; use e.g. portico.portico-system.svc:9902`);
   }
   return value.trim();
+}
+
+function listenAddress(value: string): { host: string; port: number } {
+  try {
+    return parseHostPort(value);
+  } catch {
+    throw new UsageError(`portico controller: --proxy-config-listen ${JSON.stringify(value)} is not HOST:PORT; use e.g. 0.0.0.0:9902`);
+  }
 }
 
 /** Lease names may be DNS subdomains, namespaces DNS labels; both refuse what the API server would refuse. */

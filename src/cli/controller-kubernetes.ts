@@ -1,7 +1,7 @@
 // What `portico controller` does differently with --infrastructure kubernetes: no data plane in this process; the
 // leader provisions a proxy Deployment + Service + ServiceAccount per Gateway and the Gateway's status says where
-// it is: addresses from the Service, Programmed=False/Pending until its proxies report the config live (that report
-// comes with `portico proxy` and its config stream; until then Pending is the truthful answer).
+// it is: addresses from the Service, Programmed=False/Pending until the proxies connected to the config stream
+// report the current config live; then their bind results go through the same finalize() as host mode.
 import type { Gateway, GatewayStatus } from '../api/gateway.ts';
 import { CONTROLLER_NAME } from '../api/gateway.ts';
 import type { Condition } from '../api/meta.ts';
@@ -10,6 +10,8 @@ import type { KubernetesProvisioner, ProvisionOutcome, SyncReport } from '../inf
 import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
 import { gatewayAddressNotAssigned, gatewayInvalidParameters, gatewayNotProgrammed, gatewayPending, listenerNotProgrammed } from '../status/conditions.ts';
 import type { ObjectStatus, StatusSnapshot } from '../status/types.ts';
+import type { ProxiesOf } from '../control/channel.ts';
+import { finalize } from '../status/finalize.ts';
 
 /** Keeps only the named GatewayClasses (all when none is named), so Gateways of other classes are not ours at all. */
 export function scopeSnapshot(snapshot: ResourceSnapshot, classes: readonly string[]): ResourceSnapshot {
@@ -41,7 +43,7 @@ export function provisionPass(provisioner: KubernetesProvisioner, snapshot: Reso
  * Gateway status from the provisioning outcome. `outcomes` is null on a replica that does not lead: it provisions
  * nothing and writes no status, but its admin API still shows what it would say.
  */
-export function finalizeProvisioned(status: StatusSnapshot, outcomes: ReadonlyMap<GatewayKey, ProvisionOutcome> | null): StatusSnapshot {
+export function finalizeProvisioned(status: StatusSnapshot, outcomes: ReadonlyMap<GatewayKey, ProvisionOutcome> | null, proxiesOf?: ProxiesOf): StatusSnapshot {
   return status.map((s): ObjectStatus => {
     if (s.kind !== 'Gateway') return s;
     const key = `${s.namespace}/${s.name}` as GatewayKey;
@@ -71,9 +73,23 @@ export function finalizeProvisioned(status: StatusSnapshot, outcomes: ReadonlyMa
       programmed = gatewayAddressNotAssigned(gen, `Service ${outcome.deployment} has no address yet`);
       listenerWhy = `Service ${outcome.deployment} has no address yet`;
     } else {
+      const proxies = proxiesOf?.(key);
+      if (proxies?.summary.state === 'live') {
+        // Translation's listener conditions, then the proxies' bind results, the same way as host mode.
+        const done = finalize([s], [proxies.summary.result], [proxies.config])[0]!;
+        const fin = structuredClone(done.status) as GatewayStatus;
+        fin.addresses = outcome.addresses;
+        return { ...s, status: fin } as ObjectStatus;
+      }
       st.addresses = outcome.addresses;
-      programmed = gatewayPending(gen, `waiting for the ${outcome.params.replicas} proxy replica(s) of Deployment ${outcome.deployment} to report this configuration live`);
-      listenerWhy = `waiting for the proxies of Deployment ${outcome.deployment}`;
+      if (proxies?.summary.state === 'failed') {
+        programmed = gatewayNotProgrammed(gen, proxies.summary.message);
+        listenerWhy = proxies.summary.message;
+      } else {
+        const detail = proxies ? ` (${proxies.summary.message})` : '';
+        programmed = gatewayPending(gen, `waiting for the ${outcome.params.replicas} proxy replica(s) of Deployment ${outcome.deployment} to report this configuration live${detail}`);
+        listenerWhy = `waiting for the proxies of Deployment ${outcome.deployment}`;
+      }
     }
     upsert(st, programmed);
     for (const ls of st.listeners ?? []) {

@@ -23,6 +23,7 @@ import { StatusWriter, type LiveObject, type StatusClient } from '../status/writ
 import { translate } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
 import { finalizeProvisioned, provisionPass, scopeSnapshot } from './controller-kubernetes.ts';
+import { ProxyChannel } from '../control/channel.ts';
 import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
 
 /** A failed status write is tried again after this long even if nothing else changes. */
@@ -51,6 +52,11 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const store = new ResourceStore();
   const statuses = new StatusStore();
   const provisioner = kubernetesInfra ? new KubernetesProvisioner(client, { image: args.proxyImage, controllerAddress: args.proxyControllerAddress }) : null;
+  // The proxies' config stream; their reports make Gateways Programmed, so a report triggers a pass.
+  const channel = kubernetesInfra ? new ProxyChannel(client, kc, {
+    listen: args.proxyConfigListen, controllerAddress: args.proxyControllerAddress, leading: () => leading(),
+    onChange: () => listed && rebuilds.trigger(), log,
+  }) : null;
   // Leadership gates writes to the cluster (status, proxy objects): translation and the data plane run on every replica.
   const elector = args.leaderElect
     ? new LeaderElector(kubeLeaseClient(client, args.leaseNamespace ?? defaultLeaseNamespace(kc), args.leaseName), {
@@ -87,6 +93,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
     if (provisioner) {
       const versioned = [...result.proxies.values()].map((c) => ({ ...c, version: contentVersion(c) }));
       live = versioned;
+      channel?.publish(versioned);
       ready = true;
       metrics.sourceErrors.set(source.errors().length);
       // Only the leader touches the cluster: the same gate as status writes.
@@ -98,7 +105,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
         if (said && said !== problems.get(gateway)) log.error({ gateway }, `gateway ${gateway}: ${said}`);
         problems.set(gateway, said);
       }
-      const status = statuses.update(finalizeProvisioned(result.status, report?.outcomes ?? null));
+      const status = statuses.update(finalizeProvisioned(result.status, report?.outcomes ?? null, channel?.proxiesOf));
       await writeStatus(status, report?.retry === 'soon' ? STATUS_RETRY_MS : report?.retry === 'later' ? LOAD_BALANCER_RECHECK_MS : 0);
       return;
     }
@@ -153,10 +160,16 @@ export async function controller(args: ControllerArgs): Promise<number> {
     rebuilds.cancel();
     await rebuilds.idle();
     await dataPlane.close(DRAIN_GRACE_MS);
+    await channel?.close();
     await admin.close();
   };
 
   log.info(`watching ${client.server}`);
+  const channelError = channel ? await channel.start(provisioner!) : null;
+  if (channelError) {
+    await shutdown();
+    return fail(channelError, 1);
+  }
   if (elector) elector.start();
   else log.info('leader election is off (--leader-elect=false): this replica writes status');
   try {
@@ -179,7 +192,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
 /** The status subresource of Gateway API objects over the API server. */
 function statusClient(client: KubeClient, leading: () => boolean): StatusClient {
   const path = (s: ObjectStatus) => {
-    const plural = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes' }[s.kind];
+    const plural = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', TLSRoute: 'tlsroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes' }[s.kind];
     const ns = s.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(s.namespace)}`;
     return `/apis/${s.apiVersion}${ns}/${plural}/${encodeURIComponent(s.name)}`;
   };

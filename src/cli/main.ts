@@ -1,4 +1,4 @@
-// The `portico` command: dispatches to run, validate and controller. Exit codes: 0 ok, 1 problems found, 2 usage or input errors.
+// The `portico` command: dispatches to run, validate, controller and proxy. Exit codes: 0 ok, 1 problems found, 2 usage or input errors.
 import { readFileSync } from 'node:fs';
 import { MAIN_HELP, parseRunArgs, parseValidateArgs, RUN_HELP, UsageError, VALIDATE_HELP } from './args.ts';
 
@@ -31,6 +31,13 @@ export async function main(argv: string[]): Promise<number> {
         const { controller } = await import('./controller.ts');
         process.exit(await controller(args));
       }
+      case 'proxy': {
+        const { parseProxyArgs, PROXY_HELP } = await import('./proxy-args.ts');
+        const args = parseProxyArgs(rest);
+        if (args === 'help') return help(PROXY_HELP);
+        const { proxy } = await import('./proxy.ts');
+        process.exit(await proxy(args));
+      }
       case 'validate': {
         const args = parseValidateArgs(rest);
         if (args === 'help') return help(VALIDATE_HELP);
@@ -41,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(
           command.startsWith('-')
             ? `portico: unknown option ${command}; type \`portico --help\`, or \`portico run --help\` for the options of run`
-            : `portico: unknown command ${JSON.stringify(command)}; the commands are run, validate and controller (\`portico --help\`)`,
+            : `portico: unknown command ${JSON.stringify(command)}; the commands are run, validate and controller, and proxy in a proxy pod (\`portico --help\`)`,
         );
     }
   } catch (err) {

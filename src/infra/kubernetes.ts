@@ -1,4 +1,4 @@
-// The Kubernetes infrastructure: per Gateway, a ServiceAccount, a proxy Deployment and a Service, owned by the
+// The Kubernetes infrastructure: per Gateway, a ServiceAccount, a CA ConfigMap, a proxy Deployment and a Service, owned by the
 // Gateway (the garbage collector removes them with it). Applied with server-side apply under one field manager, so
 // re-applying an unchanged object is a no-op for the API server (no write, no watch event) and a label dropped from
 // spec.infrastructure disappears from the objects. Only the leader calls `sync`. Passes come often (any watched
@@ -52,13 +52,15 @@ export const LOAD_BALANCER_RECHECK_MS = 30_000;
 type Applied = { objects: string; serviceUid: string; until: number; outcome: ProvisionOutcome; retry: SyncReport['retry'] };
 
 type Kind = { kind: string; path: (ns: string) => string };
-const KINDS: Record<'ServiceAccount' | 'Deployment' | 'Service', Kind> = {
+const KINDS: Record<'ServiceAccount' | 'ConfigMap' | 'Deployment' | 'Service', Kind> = {
   ServiceAccount: { kind: 'ServiceAccount', path: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts` },
+  ConfigMap: { kind: 'ConfigMap', path: (ns) => `/api/v1/namespaces/${ns}/configmaps` },
   Deployment: { kind: 'Deployment', path: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments` },
   Service: { kind: 'Service', path: (ns) => `/api/v1/namespaces/${ns}/services` },
 };
 const CLUSTER_WIDE: Record<keyof typeof KINDS, string> = {
   ServiceAccount: '/api/v1/serviceaccounts',
+  ConfigMap: '/api/v1/configmaps',
   Deployment: '/apis/apps/v1/deployments',
   Service: '/api/v1/services',
 };
@@ -67,7 +69,7 @@ type Live = KubeObject & { metadata: { ownerReferences?: { kind: string; name: s
 
 export class KubernetesProvisioner {
   readonly #client: ApiClient;
-  readonly #image: ProxyImage;
+  #image: ProxyImage;
   readonly #now: () => number;
   readonly #applied = new Map<GatewayKey, Applied>();
   #swept: { keep: string; at: number } | null = null;
@@ -76,6 +78,12 @@ export class KubernetesProvisioner {
     this.#client = client;
     this.#image = image;
     this.#now = now;
+  }
+
+  /** The config server's CA for the proxies' ConfigMaps; a new one is applied on the next pass. */
+  setCaBundle(pem: string): void {
+    if (this.#image.caBundle === pem) return;
+    this.#image = { ...this.#image, caBundle: pem };
   }
 
   /** Forgets what was applied, so the next pass applies and sweeps everything (a new leader: another replica may have changed things). */
@@ -132,8 +140,10 @@ export class KubernetesProvisioner {
     }
     this.#applied.delete(key);
     try {
-      for (const o of [objects.serviceAccount, objects.service, objects.deployment]) await this.#checkOwner(o, gateway);
+      const ca = objects.caConfigMap ? [objects.caConfigMap] : [];
+      for (const o of [objects.serviceAccount, ...ca, objects.service, objects.deployment]) await this.#checkOwner(o, gateway);
       await this.#apply(objects.serviceAccount);
+      for (const o of ca) await this.#apply(o);
       const service = await this.#apply(objects.service) as { metadata?: { uid?: string } };
       await this.#apply(objects.deployment);
       const outcome: ProvisionOutcome = { state: 'provisioned', deployment: `${ns}/${objects.deployment.metadata.name}`, params: p.params, addresses: serviceAddresses(service) };

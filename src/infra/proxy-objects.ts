@@ -15,15 +15,22 @@ const COMPONENT = 'portico-proxy';
 /** The proxy's admin API (readiness, metrics); the controller's listens on the same port. */
 export const PROXY_ADMIN_PORT = 9901;
 /** Audience of the projected token the proxy presents on the config stream, so the token is good for nothing else. */
-export const PROXY_TOKEN_AUDIENCE = 'portico.dev/proxy';
+export const PROXY_TOKEN_AUDIENCE = 'portico-proxy';
 
 export type ProxyImage = {
   image: string;
   /** HOST:PORT of the controller's config stream, passed to `portico proxy --controller`. */
   controllerAddress: string;
+  /** PEM of the CA that signed the config server's certificate; each Gateway gets it in a ConfigMap its pods mount. */
+  caBundle?: string;
 };
 
-export type ProxyObjects = { serviceAccount: KubeObject; deployment: KubeObject; service: KubeObject };
+export type ProxyObjects = { serviceAccount: KubeObject; deployment: KubeObject; service: KubeObject; caConfigMap?: KubeObject };
+
+/** Lifetime of the projected token: the shortest the API server allows; the kubelet renews it at 80%. */
+export const PROXY_TOKEN_SECONDS = 600;
+/** Where the proxy container finds its token and the controller's CA (one projected volume). */
+export const PROXY_SECRETS_DIR = '/var/run/secrets/portico';
 
 /**
  * The name shared by the three objects: `<gateway>-portico`, a DNS-1035 label as Service names must be. Dots become
@@ -98,9 +105,13 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
               'proxy',
               '--controller', image.controllerAddress,
               '--gateway', `${ns}/${gateway.metadata.name}`,
-              '--token-file', '/var/run/secrets/portico/token',
+              '--token-file', `${PROXY_SECRETS_DIR}/token`,
+              '--ca-file', `${PROXY_SECRETS_DIR}/ca.crt`,
               `--admin=0.0.0.0:${PROXY_ADMIN_PORT}`,
+              // Not ready at once on SIGTERM, still serving while the endpoint is removed, then drain.
+              '--drain-delay=5',
             ],
+            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             ports: [
               ...ports.map((p) => ({ name: portName(p.port), containerPort: p.port, protocol: p.protocol })),
               { name: 'admin', containerPort: PROXY_ADMIN_PORT, protocol: 'TCP' },
@@ -109,11 +120,16 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
             livenessProbe: { httpGet: { path: '/healthz', port: 'admin' }, initialDelaySeconds: 10, periodSeconds: 10 },
             ...(params.resources ? { resources: params.resources } : {}),
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            volumeMounts: [{ name: 'portico-token', mountPath: '/var/run/secrets/portico', readOnly: true }],
+            volumeMounts: [{ name: 'portico', mountPath: PROXY_SECRETS_DIR, readOnly: true }],
           }],
           volumes: [{
-            name: 'portico-token',
-            projected: { sources: [{ serviceAccountToken: { audience: PROXY_TOKEN_AUDIENCE, expirationSeconds: 3600, path: 'token' } }] },
+            name: 'portico',
+            projected: {
+              sources: [
+                { serviceAccountToken: { audience: PROXY_TOKEN_AUDIENCE, expirationSeconds: PROXY_TOKEN_SECONDS, path: 'token' } },
+                { configMap: { name, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              ],
+            },
           }],
         },
       },
@@ -131,7 +147,10 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
     },
   };
 
-  return { serviceAccount, deployment, service } as ProxyObjects;
+  // The CA is public: a ConfigMap, like kube-root-ca.crt. A new CA reaches running pods through the volume.
+  const caConfigMap = image.caBundle === undefined ? undefined : { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(), data: { 'ca.crt': image.caBundle } };
+
+  return { serviceAccount, deployment, service, ...(caConfigMap ? { caConfigMap } : {}) } as ProxyObjects;
 }
 
 /** Container port names are IANA_SVC_NAMEs: at most 15 characters. */

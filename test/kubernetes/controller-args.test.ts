@@ -9,12 +9,13 @@ test('defaults: host infrastructure, admin on 127.0.0.1:9901, default kubeconfig
   assert.deepEqual(parseControllerArgs([]), {
     kubeconfig: null, admin: { host: '127.0.0.1', port: 9901 }, infrastructure: 'host', addressPool: null, logLevel: 'info',
     leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller', gatewayClasses: [], proxyImage: 'portico:latest', proxyControllerAddress: 'portico.portico-system.svc:9902',
+    proxyConfigListen: { host: '0.0.0.0', port: 9902 },
   });
 });
 
 test('every option is read', () => {
   const a = parseControllerArgs(['--kubeconfig', '/k', '--admin', '0.0.0.0:9000', '--infrastructure', 'host', '--gateway-address-pool', '10.250.0.0/24', '--log-level', 'debug']);
-  assert.deepEqual(a, { kubeconfig: '/k', admin: { host: '0.0.0.0', port: 9000 }, infrastructure: 'host', addressPool: '10.250.0.0/24', logLevel: 'debug', leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller', gatewayClasses: [], proxyImage: 'portico:latest', proxyControllerAddress: 'portico.portico-system.svc:9902' });
+  assert.deepEqual(a, { kubeconfig: '/k', admin: { host: '0.0.0.0', port: 9000 }, infrastructure: 'host', addressPool: '10.250.0.0/24', logLevel: 'debug', leaderElect: true, leaseNamespace: null, leaseName: 'portico-controller', gatewayClasses: [], proxyImage: 'portico:latest', proxyControllerAddress: 'portico.portico-system.svc:9902', proxyConfigListen: { host: '0.0.0.0', port: 9902 } });
   assert.equal(parseControllerArgs(['-h']), 'help');
 });
 

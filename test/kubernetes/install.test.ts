@@ -102,6 +102,11 @@ test('infrastructure kubernetes adds the provisioning role; an unknown mode is r
   assert.ok(find(d, 'ClusterRole', 'portico-k8s-provisioner'));
   assert.ok(find(d, 'ClusterRoleBinding', 'portico-k8s-provisioner'));
   assert.equal(find(d, 'ClusterRole', 'portico-provisioner'), undefined);
+  // The proxies dial the controller's Service, whose name the controller's certificate covers.
+  const svc = find(d, 'Service', 'portico-k8s') as unknown as { spec: { ports: { port: number; targetPort: string }[] } };
+  assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[9902, 'config']]);
+  const args = (find(d, 'Deployment', 'portico-k8s') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]!.args;
+  assert.ok(args.includes(`--proxy-controller-address=portico-k8s.${K8S_NS}.svc:9902`), args.join(' '));
   const bad = await run(helm, ['template', 'portico', CHART, '--set', 'controller.infrastructure=cloud']);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /controller\.infrastructure is "cloud"; use host or kubernetes/);
@@ -206,6 +211,12 @@ test('with infrastructure kubernetes the ServiceAccount may also provision proxi
     [true, 'update', 'serviceaccounts', '-n', 'default'],
     [false, 'create', 'secrets', '-n', 'default'],
     [false, 'create', 'daemonsets.apps', '-n', 'default'],
+    // The config stream: the proxies' CA ConfigMaps, TokenReview, and the serving certificate's Secret at home.
+    [true, 'create', 'configmaps', '-n', 'default'],
+    [true, 'create', 'tokenreviews.authentication.k8s.io'],
+    [true, 'create', 'secrets', '-n', K8S_NS],
+    // get and update only by name (portico-config-server-tls), so not on secrets in general.
+    [false, 'update', 'secrets', '-n', K8S_NS],
   ]);
 });
 

@@ -68,7 +68,7 @@ before(async () => {
   await cluster.kubectlRun(['delete', 'namespace', NS, '--wait=true', '--timeout=120s', '--ignore-not-found']);
   await apply(base);
   leader = startController(cluster, [
-    '--infrastructure', 'kubernetes', '--gateway-class', CLASS, '--admin', '127.0.0.1:0',
+    '--infrastructure', 'kubernetes', '--proxy-config-listen', '127.0.0.1:0', '--gateway-class', CLASS, '--admin', '127.0.0.1:0',
     '--lease-namespace', NS, '--lease-name', 'portico-prov-leader', '--proxy-image', 'portico:test',
   ]);
   await leader.adminUrl();
@@ -86,8 +86,8 @@ after(async () => {
 
 test('a Gateway gets a ServiceAccount, Deployment and Service with its labels, annotations and owner reference', async () => {
   const gw = await get('gateway', 'gw');
-  const objs = await until('the three proxy objects', 60, async () => {
-    const all = await Promise.all(['serviceaccount', 'deployment', 'service'].map(async (k) => ((await exists(k, 'gw-portico')) ? get(k, 'gw-portico') : undefined)));
+  const objs = await until('the proxy objects', 60, async () => {
+    const all = await Promise.all(['serviceaccount', 'deployment', 'service', 'configmap'].map(async (k) => ((await exists(k, 'gw-portico')) ? get(k, 'gw-portico') : undefined)));
     return all.every(Boolean) ? (all as Obj[]) : undefined;
   });
   for (const o of objs) {
@@ -96,7 +96,12 @@ test('a Gateway gets a ServiceAccount, Deployment and Service with its labels, a
     assert.equal(o.metadata.annotations?.['example.com/owner'], 'payments-oncall');
     assert.deepEqual(o.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid, r.controller]), [['Gateway', 'gw', gw.metadata.uid, true]]);
   }
-  const [, deployment, service] = objs as [Obj, Obj, Obj];
+  const [, deployment, service, caMap] = objs as [Obj, Obj, Obj, Obj & { data: Record<string, string> }];
+  // The config server's CA, which the proxies mount beside their projected token.
+  assert.match(caMap.data['ca.crt']!, /^-----BEGIN CERTIFICATE-----/);
+  const volume = deployment.spec.template.spec.volumes[0].projected.sources;
+  assert.deepEqual(volume[0].serviceAccountToken, { audience: 'portico-proxy', expirationSeconds: 600, path: 'token' });
+  assert.equal(volume[1].configMap.name, 'gw-portico');
   assert.equal(deployment.spec.replicas, 1);
   assert.equal(deployment.spec.template.spec.serviceAccountName, 'gw-portico');
   assert.equal(deployment.spec.template.metadata.labels.team, 'payments');
@@ -172,7 +177,7 @@ test('a replica that does not hold the lease creates nothing', async () => {
     `spec: {holderIdentity: someone-else, leaseDurationSeconds: 3600, acquireTime: "${now}", renewTime: "${now}"}\n`);
   await apply(gateway({ name: 'gw2', cls: FOLLOWER_CLASS }));
   follower = startController(cluster, [
-    '--infrastructure', 'kubernetes', '--gateway-class', FOLLOWER_CLASS, '--admin', '127.0.0.1:0',
+    '--infrastructure', 'kubernetes', '--proxy-config-listen', '127.0.0.1:0', '--gateway-class', FOLLOWER_CLASS, '--admin', '127.0.0.1:0',
     '--lease-namespace', NS, '--lease-name', 'portico-prov-held',
   ]);
   const admin = await follower.adminUrl();
@@ -195,7 +200,7 @@ test('deleting the Gateway removes its objects through the garbage collector', a
   await stop(leader!.child);
   await cluster.kubectlRun(['-n', NS, 'delete', 'gateway', 'gw', '--wait=true']);
   await until('the proxy objects to be collected', 120, async () => {
-    const left = await Promise.all(['serviceaccount', 'deployment', 'service'].map((k) => exists(k, 'gw-portico')));
+    const left = await Promise.all(['serviceaccount', 'deployment', 'service', 'configmap'].map((k) => exists(k, 'gw-portico')));
     return left.some(Boolean) ? undefined : true;
   });
 });
