@@ -24,6 +24,7 @@ import { translate } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
 import { finalizeProvisioned, provisionPass, scopeSnapshot } from './controller-kubernetes.ts';
 import { ProxyChannel } from '../control/channel.ts';
+import { OwnedObjectWatch } from '../infra/owned-watch.ts';
 import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
 
 /** A failed status write is tried again after this long even if nothing else changes. */
@@ -56,6 +57,15 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const channel = kubernetesInfra ? new ProxyChannel(client, kc, {
     listen: args.proxyConfigListen, controllerAddress: args.proxyControllerAddress, leading: () => leading(),
     onChange: () => listed && rebuilds.trigger(), log,
+  }) : null;
+  const owned = provisioner ? new OwnedObjectWatch({
+    kubeconfig: kc, client,
+    onDrift: (gateway, why) => {
+      log.warn({ gateway }, `${why}; applying the Gateway's proxy objects again`);
+      provisioner.forgetGateway(gateway);
+      if (listed) rebuilds.trigger();
+    },
+    onError: (message) => log.warn(message),
   }) : null;
   // Leadership gates writes to the cluster (status, proxy objects): translation and the data plane run on every replica.
   const elector = args.leaderElect
@@ -161,6 +171,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
     await rebuilds.idle();
     await dataPlane.close(DRAIN_GRACE_MS);
     await channel?.close();
+    await owned?.stop();
     await admin.close();
   };
 
@@ -170,6 +181,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
     await shutdown();
     return fail(channelError, 1);
   }
+  await owned?.start();
   if (elector) elector.start();
   else log.info('leader election is off (--leader-elect=false): this replica writes status');
   try {

@@ -86,6 +86,11 @@ export class KubernetesProvisioner {
     this.#image = { ...this.#image, caBundle: pem };
   }
 
+  /** Forgets what was applied for one Gateway (its objects were deleted or edited behind our back): the next pass applies them. */
+  forgetGateway(key: GatewayKey): void {
+    this.#applied.delete(key);
+  }
+
   /** Forgets what was applied, so the next pass applies and sweeps everything (a new leader: another replica may have changed things). */
   forget(): void {
     this.#applied.clear();

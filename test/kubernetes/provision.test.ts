@@ -170,6 +170,19 @@ test('a Gateway change updates its objects: a new listener port, labels replaced
   assert.ok(d.spec.template.spec.containers[0].ports.some((p: { containerPort: number }) => p.containerPort === 8080));
 });
 
+test('a proxy Deployment deleted or edited by hand is put back at once, not at the next re-apply', async () => {
+  const before = await get('deployment', 'gw-portico');
+  await cluster.kubectlRun(['-n', NS, 'delete', 'deployment', 'gw-portico', '--wait=false']);
+  const back = await until('the Deployment to come back', 60, async () => {
+    const o = await get('deployment', 'gw-portico').catch(() => undefined);
+    return o && o.metadata.uid !== before.metadata.uid ? o : undefined;
+  });
+  assert.equal(back.metadata.labels?.[GW_LABEL], 'gw');
+  await cluster.kubectlRun(['-n', NS, 'scale', 'deployment', 'gw-portico', '--replicas=5']);
+  await until('the replicas to be set back to 1', 60, async () => ((await get('deployment', 'gw-portico')).spec.replicas === 1 ? true : undefined));
+  assert.match(leader!.log(), /was deleted; applying the Gateway's proxy objects again/);
+});
+
 test('a replica that does not hold the lease creates nothing', async () => {
   // A Lease held by someone else for an hour: this replica follows for the whole test.
   const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
