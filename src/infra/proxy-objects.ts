@@ -144,6 +144,9 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
       type: params.serviceType,
       selector: selectorLabels(gateway),
       ports: ports.map((p) => ({ ...p, targetPort: p.port })),
+      // spec.addresses of type IPAddress: the Service also answers on them (what Envoy Gateway does too); which
+      // addresses a cluster routes to its nodes is the cluster's business.
+      ...(requestedIps(gateway).length > 0 ? { externalIPs: requestedIps(gateway) } : {}),
     },
   };
 
@@ -158,15 +161,20 @@ function portName(port: number): string {
   return `l-${port}`;
 }
 
-/** The Gateway's addresses from its Service: load-balancer ingress when there is one, else the cluster IP. */
+function requestedIps(gateway: Gateway): string[] {
+  return (gateway.spec.addresses ?? []).filter((a) => (a.type ?? 'IPAddress') === 'IPAddress' && a.value).map((a) => a.value!);
+}
+
+/** The Gateway's addresses from its Service: load-balancer ingress and external IPs when there are any, else the cluster IP. */
 export function serviceAddresses(service: unknown): { type: 'IPAddress' | 'Hostname'; value: string }[] {
-  const s = service as { spec?: { clusterIP?: string; clusterIPs?: string[] }; status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
+  const s = service as { spec?: { clusterIP?: string; clusterIPs?: string[]; externalIPs?: string[] }; status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
   const ingress = s.status?.loadBalancer?.ingress ?? [];
   const out: { type: 'IPAddress' | 'Hostname'; value: string }[] = [];
   for (const i of ingress) {
     if (i.ip) out.push({ type: 'IPAddress', value: i.ip });
     else if (i.hostname) out.push({ type: 'Hostname', value: i.hostname });
   }
+  for (const ip of s.spec?.externalIPs ?? []) if (!out.some((o) => o.value === ip)) out.push({ type: 'IPAddress', value: ip });
   if (out.length > 0) return out;
   const ips = s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : []);
   return ips.filter((ip) => ip && ip !== 'None').map((value) => ({ type: 'IPAddress', value }));

@@ -102,7 +102,17 @@ test('addresses come from load-balancer ingress, else the cluster IP', () => {
   assert.deepEqual(serviceAddresses(pending), [{ type: 'IPAddress', value: '10.96.0.5' }]);
   assert.equal(awaitingLoadBalancer(pending), true);
   assert.deepEqual(serviceAddresses({ spec: { clusterIP: 'None' } }), []);
+  assert.deepEqual(serviceAddresses({ spec: { clusterIP: '10.96.0.5', externalIPs: ['198.51.100.4'] } }), [{ type: 'IPAddress', value: '198.51.100.4' }]);
   assert.equal(awaitingLoadBalancer({ spec: { type: 'ClusterIP' } }), false);
+});
+
+test('spec.addresses of type IPAddress become the Service external IPs; others are not', () => {
+  const g = gateway();
+  g.spec.addresses = [{ type: 'IPAddress', value: '198.51.100.4' }, { value: '198.51.100.5' }, { type: 'Hostname', value: 'gw.example.com' }];
+  const { service } = proxyObjects(g, config(), DEFAULT_PARAMS, IMAGE) as unknown as Any;
+  assert.deepEqual(service.spec.externalIPs, ['198.51.100.4', '198.51.100.5']);
+  const plain = proxyObjects(gateway(), config(), DEFAULT_PARAMS, IMAGE) as unknown as Any;
+  assert.equal(plain.service.spec.externalIPs, undefined);
 });
 
 const gatewayStatus = (): StatusSnapshot => [{
