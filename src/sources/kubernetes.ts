@@ -68,7 +68,9 @@ export class KubernetesSource {
       const out = await this.#o.client.request<KubernetesListObject<KubernetesObject>>('GET', path);
       this.#failing.delete(r.kind);
       delay = firstDelay;
-      markSynced();
+      // The informer adds the list's items right after this returns, in the same microtask run; a macrotask later
+      // they are in the store, which is what start() promises.
+      setImmediate(markSynced);
       return out;
     };
     const informer = makeInformer<KubernetesObject>(this.#o.kubeconfig, path, list);
