@@ -48,8 +48,9 @@ let cluster: Cluster | undefined;
 async function main(): Promise<number> {
   const binary = await ensureBinary(log);
   if (values.keep) process.env.PORTICO_CLUSTER_KEEP = '1';
-  log('bringing the cluster up (cluster name portico-conformance)');
-  cluster = await startCluster({ name: process.env.PORTICO_CLUSTER ?? 'portico-conformance' });
+  const clusterName = process.env.PORTICO_CLUSTER ?? 'portico-conformance';
+  log(`bringing the cluster up (cluster name ${clusterName})`);
+  cluster = await startCluster({ name: clusterName });
   await cluster.kubectlRun(['apply', '-f', '-'], gatewayClassYaml());
   await namespacesGone(cluster);
 
