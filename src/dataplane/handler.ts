@@ -1,15 +1,22 @@
 // One request through one snapshot: select a route, then redirect, answer directly, or forward. The snapshot is
 // read once at the start, so a config swap never changes the rules under a request already running.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { AccessLogEntry } from './contract.ts';
 import { dropHopByHop, upstreamHeaders } from './headers.ts';
 import { hostWithoutPort } from './hosts.ts';
 import type { Metrics } from './metrics.ts';
-import { forward } from './proxy.ts';
+import { forward, type ProxyFailure } from './proxy.ts';
 import { buildLocation } from './redirect.ts';
 import { normalizeTarget, type RequestTarget } from './request-target.ts';
 import { answerInvalidHeaders, sendText } from './respond.ts';
+import { forwardWithPolicy } from './filters/attempts.ts';
+import { isPreflight } from './filters/cors.ts';
+import type { HeaderEdit } from './filters/header-modifier.ts';
+import { sendMirrors } from './filters/mirror.ts';
+import { pickBackend, requestHasBody } from './filters/route-policy.ts';
 import type { CompiledRoute, Router } from './router.ts';
+import { isTunnel, openTunnel } from './upgrade.ts';
 
 const CLIENT_CLOSED = 499;
 
@@ -17,6 +24,8 @@ export type Snapshot = {
   gateway: string;
   port: number;
   router: Router;
+  /** HTTPS only: whether the connection's SNI chose another listener than this request's Host (answered 421). */
+  misdirected?: (req: IncomingMessage, host: string) => boolean;
 };
 
 export type HandlerContext = {
@@ -58,6 +67,9 @@ export function handleRequest(snap: Snapshot, ctx: HandlerContext, req: Incoming
   });
 
   if (target === null) return sendText(res, 400, 'the request-target must be an absolute path or an http(s) URL', []);
+  if (snap.misdirected?.(req, host) === true) {
+    return sendText(res, 421, 'this connection was opened for another listener (TLS server name); open a new connection for this host', []);
+  }
   if (selection === null) return sendText(res, 404, 'no route matches this request', []);
   try {
     dispatch(snap, selection.route, host, target, req, res, outcome);
@@ -77,36 +89,65 @@ function dispatch(
   outcome: Outcome,
 ): void {
   const action = route.route.action;
+  let responseEdits = route.filters.response;
+  const cors = route.policy?.cors;
+  if (cors) {
+    // The gateway answers preflights itself, whatever the action; an allowed origin's other requests get headers.
+    if (isPreflight(req.method ?? 'GET', req.headers)) return sendText(res, 204, '', responseEdits, cors.preflight(req.headers) as Record<string, string>);
+    const edit = cors.actual(req.headers);
+    if (edit !== null) responseEdits = [...responseEdits, edit];
+  }
   switch (action.type) {
     case 'Redirect': {
       const location = buildLocation(action, { scheme: schemeOf(req), host, listenerPort: snap.port, path: target.path, rawQuery: target.rawQuery }, route.prefix);
-      return sendText(res, action.statusCode, '', route.filters.response, { location });
+      return sendText(res, action.statusCode, '', responseEdits, { location });
     }
     case 'DirectResponse':
-      return sendText(res, action.status, action.body ?? '', route.filters.response);
+      return sendText(res, action.status, action.body ?? '', responseEdits);
     case 'Forward':
-      return forwardRoute(route, target, req, res, outcome);
+      return forwardRoute(route, target, req, res, outcome, responseEdits);
   }
 }
 
-function forwardRoute(route: CompiledRoute, target: RequestTarget, req: IncomingMessage, res: ServerResponse, outcome: Outcome): void {
-  const edits = route.filters.response;
-  const cluster = route.backends?.pick();
-  if (cluster === undefined) return sendText(res, 500, 'route has no backend with a non-zero weight', edits);
+function forwardRoute(
+  route: CompiledRoute, target: RequestTarget, req: IncomingMessage, res: ServerResponse, outcome: Outcome, routeEdits: readonly HeaderEdit[],
+): void {
+  const policy = route.policy;
+  const picked = pickBackend(policy, route.backends);
+  if (picked === undefined) return sendText(res, 500, 'route has no backend with a non-zero weight', routeEdits);
+  // A backendRef's response filters run first, then the rule's: the rule has the last word on what the client sees.
+  const edits = picked.filters ? [...picked.filters.response, ...routeEdits] : routeEdits;
+  const cluster = picked.cluster;
   if (cluster === null) return sendText(res, 500, 'route backend reference is invalid', edits);
   outcome.backend = cluster.name;
-  const endpoint = cluster.endpoints.next();
-  if (endpoint === undefined) return sendText(res, 503, 'no usable endpoint for this backend', edits);
+  const managed = policy !== null && (policy.attempts !== null || policy.mirrors.length > 0);
+  const endpoint = managed ? undefined : cluster.endpoints.next();
+  if (!managed && endpoint === undefined) return sendText(res, 503, 'no usable endpoint for this backend', edits);
 
   const headers = upstreamHeaders({ headers: req.headers, host: req.headers.host, remoteAddress: req.socket.remoteAddress }, schemeOf(req));
   const up = { path: target.path, rawQuery: target.rawQuery, headers };
   for (const edit of route.filters.request) edit(up);
   dropHopByHop(up.headers);
-  forward(req, res, endpoint.pool, up, edits, (failure) => {
+  let body = requestHasBody(req.headers) ? (req as Readable) : null;
+  // Mirrors see the request as the rule's filters left it, before any backendRef's own filters.
+  if (policy !== null && policy.mirrors.length > 0) body = sendMirrors(policy.mirrors, req.method ?? 'GET', up, body) ?? body;
+  if (picked.filters) {
+    for (const edit of picked.filters.request) edit(up);
+    dropHopByHop(up.headers);
+  }
+  const onFailure = (failure: ProxyFailure) => {
     if (res.headersSent) return void res.destroy();
     res.setHeader('x-portico-error', failure.code);
     sendText(res, failure.status, failure.message, edits);
-  });
+  };
+  // An HTTP/1.1 upgrade (WebSocket): one connection to one endpoint, nothing to retry or time out once it opened.
+  if (isTunnel(req)) {
+    const tunnelEnd = endpoint ?? cluster.endpoints.next();
+    if (tunnelEnd === undefined) return sendText(res, 503, 'no usable endpoint for this backend', edits);
+    return openTunnel(req, res, tunnelEnd, up, edits, onFailure);
+  }
+  if (endpoint !== undefined) return forward(req, res, endpoint.pool, up, edits, onFailure);
+  forwardWithPolicy(req, res, () => cluster.endpoints.next(), up, body, edits, policy?.attempts ?? {}, onFailure);
 }
 
 /** The scheme the client used: TLS sockets (HTTPS listeners) carry `encrypted`. */

@@ -1,11 +1,18 @@
 // One node:http (or node:https) server per bound address:port of one Gateway. The server lives across config
 // versions: a new config swaps the snapshot reference (and the TLS plan), so keep-alive connections and requests in
 // flight are untouched; an HTTPS connection keeps the certificate its handshake chose.
+// Each server also speaks HTTP/2 (h2c prior knowledge on HTTP ports, ALPN h2 on HTTPS ports) and tunnels HTTP/1.1
+// upgrades; every request, whatever its version, goes through the same handler.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { ListenerBindResult } from '../ir/apply.ts';
+import { createH2Frontend, sniffPreface, type H2Frontend } from './h2-frontend.ts';
 import { handleRequest, type HandlerContext, type Snapshot } from './handler.ts';
-import { ALPN_PROTOCOLS, type TlsPlan } from './tls-server.ts';
+import { ALPN_PROTOCOLS, serverNameOf, type TlsPlan } from './tls-server.ts';
+import { acceptUpgrade, wantsTunnel } from './upgrade.ts';
 
 export type ServerLimits = {
   headersTimeoutMs: number;
@@ -34,15 +41,30 @@ export class ListenerServer {
   /** Shared with the server's SNI callback, which reads it at each handshake. */
   #tls: { plan: TlsPlan } | null;
   #inFlight = new Set<ServerResponse>();
+  /** Connections node:http does not track: those still being told apart (HTTP/1.1 or h2c), and upgraded ones. */
+  #sniffing = new Set<Socket>();
+  #tunnels = new Set<Duplex>();
+  #h2: H2Frontend;
   #draining = false;
 
-  private constructor(server: Server | HttpsServer, address: string, port: number, snapshot: Snapshot, tls: { plan: TlsPlan } | null) {
+  private constructor(
+    server: Server | HttpsServer, address: string, port: number, snapshot: Snapshot, tls: { plan: TlsPlan } | null, h2: H2Frontend,
+  ) {
     this.server = server;
     this.address = address;
     this.port = port;
     this.tls = tls !== null;
-    this.#snapshot = { ...snapshot, port };
     this.#tls = tls;
+    this.#snapshot = this.#withPort(snapshot);
+    this.#h2 = h2;
+  }
+
+  /** The snapshot as this port serves it: its bound port, and on HTTPS the misdirected-request check of its plan. */
+  #withPort(snapshot: Snapshot): Snapshot {
+    const tls = this.#tls;
+    if (tls === null) return { ...snapshot, port: this.port };
+    const plan = tls.plan;
+    return { ...snapshot, port: this.port, misdirected: (req, host) => plan.misdirected(serverNameOf(req), host) };
   }
 
   /**
@@ -65,6 +87,8 @@ export class ListenerServer {
         headersTimeout: limits.headersTimeoutMs,
         requestTimeout: limits.requestTimeoutMs,
         keepAliveTimeout: limits.keepAliveTimeoutMs,
+        // Only tunnelled upgrades leave node:http's request handling; an h2c upgrade stays a plain request.
+        shouldUpgradeCallback: wantsTunnel,
       };
       const current = tls === null ? null : { plan: tls };
       const server = current === null ? createServer(httpOptions) : createHttpsServer({
@@ -77,8 +101,15 @@ export class ListenerServer {
       const error = await listen(server, host, port);
       if (error === null) {
         const bound = (server.address() as { port: number }).port;
-        const listener = new ListenerServer(server, host, bound, snapshot, current);
+        const h2 = createH2Frontend(
+          (req, res) => listener.#onRequest(ctx, req, res),
+          { maxHeaderSize: limits.maxHeaderSize, idleTimeoutMs: limits.requestTimeoutMs },
+          (message) => ctx.warn(`listener ${host}:${bound}: ${message}`),
+        );
+        const listener = new ListenerServer(server, host, bound, snapshot, current, h2);
+        listener.#splitProtocols(limits);
         server.on('request', (req: IncomingMessage, res: ServerResponse) => listener.#onRequest(ctx, req, res));
+        server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => listener.#onUpgrade(ctx, req, socket, head));
         server.on('error', (err) => ctx.warn(`listener ${host}:${bound}: ${err.message}`));
         return { listener, result: { port: bound, address: host, bound: true } };
       }
@@ -93,11 +124,46 @@ export class ListenerServer {
    * `tls` (a TLS server only); established connections keep their certificate.
    */
   swap(snapshot: Snapshot, tls: TlsPlan | null = null): void {
-    this.#snapshot = { ...snapshot, port: this.port };
-    if (tls === null || this.#tls === null) return;
-    const previous = this.#tls.plan;
-    this.#tls.plan = tls;
-    if (previous.defaultId !== tls.defaultId) (this.server as HttpsServer).setSecureContext(tls.defaultCredentials);
+    if (tls !== null && this.#tls !== null) {
+      const previous = this.#tls.plan;
+      this.#tls.plan = tls;
+      if (previous.defaultId !== tls.defaultId) (this.server as HttpsServer).setSecureContext(tls.defaultCredentials);
+    }
+    this.#snapshot = this.#withPort(snapshot);
+  }
+
+  /**
+   * Puts HTTP/2 beside node:http on the same port: its own connection listener (HTTP) or secure-connection listener
+   * (HTTPS) is kept for HTTP/1.1 and called only for connections that are not HTTP/2.
+   */
+  #splitProtocols(limits: ServerLimits): void {
+    const event = this.tls ? 'secureConnection' : 'connection';
+    const http1 = this.server.listeners(event) as ((socket: Socket) => void)[];
+    this.server.removeAllListeners(event);
+    const toHttp1 = (socket: Socket) => {
+      for (const listener of http1) listener.call(this.server, socket);
+    };
+    if (this.tls) {
+      this.server.on(event, (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? this.#h2.accept(socket) : toHttp1(socket)));
+      return;
+    }
+    this.server.on(event, (socket: Socket) => {
+      this.#sniffing.add(socket);
+      sniffPreface(socket, limits.headersTimeoutMs, (h2, head) => {
+        this.#sniffing.delete(socket);
+        if (h2) return this.#h2.accept(socket, head);
+        socket.unshift(head);
+        toHttp1(socket);
+        socket.resume();
+      });
+      socket.once('close', () => this.#sniffing.delete(socket));
+    });
+  }
+
+  #onUpgrade(ctx: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#tunnels.add(socket);
+    socket.once('close', () => this.#tunnels.delete(socket));
+    handleRequest(this.#snapshot, ctx, req, acceptUpgrade(req, socket, head));
   }
 
   #onRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): void {
@@ -115,8 +181,15 @@ export class ListenerServer {
   drain(graceMs: number): Promise<void> {
     this.#draining = true;
     for (const res of this.#inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.#h2.close();
+    // Not a full preface nor a request line yet: idle, as far as any protocol is concerned.
+    for (const socket of this.#sniffing) socket.destroy();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => {
+        this.server.closeAllConnections();
+        this.#h2.destroy();
+        for (const socket of this.#tunnels) socket.destroy();
+      }, graceMs);
       this.server.close(() => {
         clearTimeout(timer);
         resolve();

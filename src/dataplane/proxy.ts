@@ -1,7 +1,7 @@
 // Forwards one request to one endpoint over its undici pool, streaming both bodies, and maps failures to
 // 502 (connection refused/reset), 503 (pool gone) or 504 (upstream too slow).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { HeaderEdit } from './filters/header-modifier.ts';
 import type { UpstreamRequest } from './filters/types.ts';
 import { stripHopByHop } from './headers.ts';
@@ -46,7 +46,7 @@ function relay(body: Dispatcher.ResponseData['body'], res: ServerResponse): void
 export function forward(
   req: IncomingMessage,
   res: ServerResponse,
-  pool: Pool,
+  pool: Dispatcher,
   up: UpstreamRequest,
   responseEdits: readonly HeaderEdit[],
   onFailure: (failure: ProxyFailure) => void,

@@ -3,6 +3,7 @@
 import type * as ir from '../ir/types.ts';
 import { compileWeightedChoice, type WeightedChoice } from './balancer.ts';
 import { compileFilters, type CompiledFilters } from './filters/index.ts';
+import { compileRoutePolicy, type RoutePolicy } from './filters/route-policy.ts';
 import { compileHostTable, hostWithoutPort, type HostTable } from './hosts.ts';
 import { compileMatch, type CompileProblem, type Predicate, type RequestView } from './match.ts';
 import { matchedPrefix } from './path-rewrite.ts';
@@ -19,6 +20,8 @@ export type CompiledRoute = {
   filters: CompiledFilters;
   /** Forward only: picks a cluster, null for an invalid reference, undefined when nothing has weight. */
   backends?: WeightedChoice<RuntimeCluster | null>;
+  /** CORS, mirrors, per-backend filters, timeouts, retries; null for a plain route. */
+  policy: RoutePolicy | null;
 };
 
 export type RouteSelection = { listener: string; virtualHost: string; route: CompiledRoute };
@@ -46,7 +49,9 @@ type CompiledListenerHost = { listener: string; virtualHosts: HostTable<Compiled
 export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map()): Router {
   const problems: CompileProblem[] = [];
   const listenerHosts = compileHostTable<CompiledListenerHost>(
-    listener.hosts.map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems) })),
+    // Layer-4 listeners have no HTTP routes: their router is empty (the data plane serves them elsewhere).
+    (listener.protocol === 'HTTP' || listener.protocol === 'HTTPS' ? listener.hosts : [])
+      .map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems) })),
   );
 
   const selectView = (host: string, view: RequestView): RouteSelection | null => {
@@ -93,6 +98,7 @@ function compileRoute(route: ir.HttpRoute, clusters: Clusters, problems: Compile
     matches: compileMatch(route.name, route.match, problems),
     prefix,
     filters: compileFilters(route.filters, prefix),
+    policy: compileRoutePolicy(route, clusters, prefix),
   };
   if (route.action.type === 'Forward') {
     compiled.backends = compileWeightedChoice(

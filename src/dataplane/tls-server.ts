@@ -2,12 +2,13 @@
 // A new config brings a new plan; handshakes that already happened keep the context they got, so swapping
 // certificates never touches open connections. Key material is never logged: errors name the listener only.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type * as ir from '../ir/types.ts';
 import { compileHostTable, type HostTable } from './hosts.ts';
 
-/** HTTP/1.1 only for now; h2 joins with HTTP/2 support. */
-export const ALPN_PROTOCOLS = ['http/1.1'];
+/** Server preference order: HTTP/2 when the client offers it. */
+export const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
 
 export type TlsPlan = {
   /** The context for a ClientHello's SNI: the most specific listener hostname, else the default. */
@@ -18,7 +19,19 @@ export type TlsPlan = {
   defaultId: string;
   /** The cached contexts this plan uses, so a reused plan keeps them cached. */
   contextIds: string[];
+  /**
+   * True when the handshake's SNI chose one Gateway listener of this port and the request's Host (lower-case, no
+   * port) would choose another, or none: such a request answers 421 (RFC 9110 §15.5.20), since its connection was
+   * authenticated for another listener. Without SNI there is nothing to compare.
+   */
+  misdirected(servername: string | undefined, host: string): boolean;
 };
+
+/** The SNI of the TLS connection a request came on (HTTP/1.1 or HTTP/2), if any. */
+export function serverNameOf(req: IncomingMessage): string | undefined {
+  const name = (req.socket as { servername?: string | false | null }).servername;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
 
 type Entry = { id: string; context: SecureContext; cert: string[]; key: string[] };
 
@@ -71,7 +84,13 @@ export function compileTls(
   if (entries.length === 0) throw new Error(`gateway ${gateway} port ${listener.port}: an HTTPS port needs at least one certificate`);
   const fallback = entries.find((e) => e.hostname === null) ?? entries[0]!;
   const table: HostTable<SecureContext> = compileHostTable(entries.map((e) => ({ hostname: e.hostname, value: e.context })));
+  const listeners: HostTable<string> = compileHostTable(listener.hosts.map((h) => ({ hostname: h.hostname, value: h.listener })));
   return {
+    misdirected(servername, host) {
+      if (servername === undefined) return false;
+      const chosen = listeners.lookup(servername.toLowerCase().replace(/\.$/, ''));
+      return chosen !== undefined && listeners.lookup(host.replace(/\.$/, '')) !== chosen;
+    },
     select(servername) {
       if (!servername) return fallback.context;
       const name = servername.toLowerCase().replace(/\.$/, '');

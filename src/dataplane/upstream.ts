@@ -1,14 +1,24 @@
-// Upstream connection pools: one undici Pool per endpoint, kept across config versions while any config still
-// lists the endpoint, closed (after its requests finish) once none does.
+// Upstream connection pools: one undici dispatcher per endpoint and protocol (a Pool of HTTP/1.1 connections, or an
+// H2CClient multiplexing one HTTP/2 cleartext connection), kept across config versions while any config still lists
+// the endpoint, closed (after its requests finish) once none does.
 import { isIP } from 'node:net';
-import { Pool } from 'undici';
+import { H2CClient, Pool, type Dispatcher } from 'undici';
 import { formatHostPort, mayReachThisHost } from '../ir/net.ts';
 import type * as ir from '../ir/types.ts';
 import { roundRobin, type RoundRobin } from './balancer.ts';
 
 export type UpstreamTimeouts = { connectMs: number; headersMs: number; bodyMs: number };
 
-export type UsableEndpoint = { key: string; pool: Pool };
+export type UsableEndpoint = {
+  key: string;
+  /** Speaks the cluster's protocol: `pool.request()` works the same for HTTP/1.1 and h2c. */
+  pool: Dispatcher;
+  protocol: ir.BackendProtocol;
+  /** For connections the pool does not make (WebSocket and other HTTP/1.1 upgrades). */
+  address: string;
+  port: number;
+  timeouts: UpstreamTimeouts;
+};
 
 export type RuntimeCluster = {
   name: string;
@@ -17,8 +27,10 @@ export type RuntimeCluster = {
   endpoints: RoundRobin<UsableEndpoint>;
 };
 
-export function endpointKey(ep: ir.Endpoint): string {
-  return `http://${formatHostPort(ep.address, ep.port)}`;
+/** h2c endpoints get their own key: the same address may also be listed by an HTTP/1.1 cluster. */
+export function endpointKey(ep: ir.Endpoint, protocol: ir.BackendProtocol = 'http1'): string {
+  const origin = `http://${formatHostPort(ep.address, ep.port)}`;
+  return protocol === 'h2c' ? `h2c+${origin}` : origin;
 }
 
 /** Why an endpoint is not used, or null when it is usable. */
@@ -33,22 +45,27 @@ export function refuseEndpoint(address: string, allowLoopback: boolean): string 
 }
 
 export class UpstreamPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, Dispatcher>();
   readonly #timeouts: UpstreamTimeouts;
 
   constructor(timeouts: UpstreamTimeouts) {
     this.#timeouts = timeouts;
   }
 
-  get(key: string): Pool {
+  get timeouts(): UpstreamTimeouts {
+    return this.#timeouts;
+  }
+
+  get(key: string): Dispatcher {
     let pool = this.#pools.get(key);
     if (pool === undefined) {
-      pool = new Pool(key, {
+      const options = {
         connectTimeout: this.#timeouts.connectMs,
         headersTimeout: this.#timeouts.headersMs,
         bodyTimeout: this.#timeouts.bodyMs,
         keepAliveTimeout: 4_000,
-      });
+      };
+      pool = key.startsWith('h2c+') ? new H2CClient(key.slice(4), options) : new Pool(key, options);
       this.#pools.set(key, pool);
     }
     return pool;
@@ -93,9 +110,9 @@ export function compileClusters(
         warn(`backend ${cluster.name}: endpoint ${ep.address}:${ep.port} ${why}`);
         continue;
       }
-      const key = endpointKey(ep);
+      const key = endpointKey(ep, cluster.protocol);
       used.add(key);
-      usable.push({ key, pool: pools.get(key) });
+      usable.push({ key, pool: pools.get(key), protocol: cluster.protocol, address: ep.address, port: ep.port, timeouts: pools.timeouts });
     }
     out.set(name, { name, listed: cluster.endpoints.length, endpoints: roundRobin(usable) });
   }

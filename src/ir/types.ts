@@ -26,6 +26,59 @@ export type ProxyConfig = {
 
 export type Listener = HttpListener | HttpsListener; // later: | TlsListener | TcpListener | UdpListener
 
+/**
+ * TLS passthrough: the ClientHello's SNI picks a listener host (most specific hostname first, as on HTTP), then one of
+ * its routes (exact, then longest wildcard); the connection, still encrypted, is piped to a backend. No match: closed.
+ */
+export type TlsListener = {
+  protocol: 'TLS';
+  port: number;
+  /** Gateway listeners on this port, most specific hostname first; `routes` of the first whose hostname matches. */
+  hosts: TlsListenerHost[];
+};
+
+export type TlsListenerHost = {
+  listener: string;
+  hostname: string | null;
+  /** Most specific hostname first; at most one route per hostname (the oldest TLSRoute claiming it). */
+  routes: SniRoute[];
+};
+
+export type SniRoute = {
+  /** Exact hostname, `*.suffix`, or `*` for any SNI (and none). */
+  hostname: string;
+  /** `tlsroute/<ns>/<name>`, for logs and metrics. */
+  route: string;
+  /** Weighted choice per connection; a `cluster: null` share, or none, closes the connection. */
+  backends: L4Backend[];
+};
+
+/** Raw TCP: every connection goes to one backend of the route, chosen by weight. No route: closed. */
+export type TcpListener = {
+  protocol: 'TCP';
+  port: number;
+  /** The Gateway listener served here (TCP listeners are told apart by port only). */
+  listener: string;
+  route: L4Forward | null;
+};
+
+/** UDP datagrams: each client address gets its own upstream socket to one backend, chosen by weight. */
+export type UdpListener = {
+  protocol: 'UDP';
+  port: number;
+  listener: string;
+  route: L4Forward | null;
+};
+
+export type L4Forward = {
+  /** `tcproute/<ns>/<name>` or `udproute/<ns>/<name>`: the oldest route attached to the listener. */
+  route: string;
+  backends: L4Backend[];
+};
+
+/** As WeightedBackend, without HTTP filters. */
+export type L4Backend = { cluster: string | null; weight: number };
+
 /** A plain-HTTP port. Several Gateway listeners may share it, told apart by hostname (listener isolation). */
 export type HttpListener = {
   protocol: 'HTTP';
@@ -104,6 +157,8 @@ export type HttpRoute = {
   /** Applied in order before the action (request side) and to the response (response side). */
   filters: HttpFilter[];
   action: RouteAction;
+  timeouts?: RouteTimeouts;
+  retry?: RetryPolicy;
 };
 
 export type StringMatch = { type: 'Exact' | 'RegularExpression'; value: string };
@@ -130,7 +185,47 @@ export type PathModifier =
 export type HttpFilter =
   | { type: 'RequestHeaderModifier'; modifier: HeaderModifier }
   | { type: 'ResponseHeaderModifier'; modifier: HeaderModifier }
-  | { type: 'URLRewrite'; hostname?: string; path?: PathModifier };
+  | { type: 'URLRewrite'; hostname?: string; path?: PathModifier }
+  | RequestMirrorFilter
+  | { type: 'CORS'; cors: CorsPolicy };
+
+/**
+ * Fire and forget: a copy of the request, as the rule's request filters left it, goes to one endpoint of `cluster`;
+ * its answer is discarded. Unresolved mirror references are dropped by translation, so `cluster` always exists.
+ */
+export type RequestMirrorFilter = {
+  type: 'RequestMirror';
+  cluster: string;
+  /** Share of requests mirrored, drawn per request by the data plane; absent mirrors every request. */
+  fraction?: { numerator: number; denominator: number };
+};
+
+/** Origins are `*`, or `scheme://host[:port]` where the host may start with `*` (any number of labels). */
+export type CorsPolicy = {
+  allowOrigins: string[];
+  /** `*` alone echoes the requested method. */
+  allowMethods: string[];
+  /** `*` alone echoes the requested headers. */
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  maxAgeSeconds: number;
+};
+
+/** Milliseconds; absent (or `0s` in the route) means no limit beyond the data plane's defaults. */
+export type RouteTimeouts = {
+  /** The whole exchange, retries included: on expiry the client gets 504. */
+  requestMs?: number;
+  /** Each attempt to a backend: on expiry that attempt counts as a 504. */
+  backendRequestMs?: number;
+};
+
+/** Retry on the listed answer codes (and connection errors), at most `attempts` times after the first try. */
+export type RetryPolicy = {
+  codes: number[];
+  attempts: number;
+  backoffMs: number;
+};
 
 export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
 
@@ -147,6 +242,8 @@ export type WeightedBackend = {
   /** Name in `ProxyConfig.backends`, or null when the reference could not be resolved. */
   cluster: string | null;
   weight: number;
+  /** Applied after the route's filters, only when this backend is chosen (header modifiers and URLRewrite). */
+  filters?: HttpFilter[];
 };
 
 export type RedirectAction = {
@@ -168,10 +265,17 @@ export type DirectResponseAction = {
 
 export type Endpoint = { address: string; port: number };
 
+/**
+ * What the proxy speaks to a backend, from the Service port's `appProtocol`: `kubernetes.io/h2c` is HTTP/2 cleartext
+ * with prior knowledge, `kubernetes.io/ws` HTTP/1.1 that carries WebSocket upgrades (as every HTTP/1.1 backend
+ * does); anything else HTTP/1.1.
+ */
+export type BackendProtocol = 'http1' | 'h2c' | 'ws';
+
 export type BackendCluster = {
   /** `<kind>/<ns>/<name>:<port>` of the Service port. */
   name: string;
-  protocol: 'http1';
+  protocol: BackendProtocol;
   /** Ready endpoints only; empty answers 503. */
   endpoints: Endpoint[];
   lb: 'RoundRobin';

@@ -98,12 +98,15 @@ function check(certificate: string, privateKey: string): string | undefined {
   return undefined;
 }
 
+const BACKEND_PROTOCOLS: ReadonlySet<string> = new Set(['http1', 'h2c', 'ws']);
+
 export function validateProxyConfig(c: ProxyConfig): string[] {
   const problems: string[] = [];
   const at = `ProxyConfig ${c.gateway}`;
   const ports = new Set<number>();
   for (const [name, cluster] of Object.entries(c.backends)) {
     if (cluster.name !== name) problems.push(`${at}: backends[${name}] is named ${cluster.name}`);
+    if (!BACKEND_PROTOCOLS.has(cluster.protocol)) problems.push(`${at}: backend ${name} has protocol ${String(cluster.protocol)}; use one of ${[...BACKEND_PROTOCOLS].join(', ')}`);
     for (const e of cluster.endpoints) {
       if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.push(`${at}: backend ${name} endpoint ${e.address} has invalid port ${e.port}`);
     }
@@ -158,6 +161,13 @@ function checkCertificates(l: HttpsListener, c: ProxyConfig, at: string): string
 
 function checkRoute(r: HttpRoute, c: ProxyConfig, at: string): string[] {
   const problems = [...checkMatch(r.match), ...r.filters.flatMap(checkFilter)].map((p) => `${at} route ${r.name}: ${p}`);
+  for (const f of r.filters) {
+    if (f.type === 'RequestMirror' && !Object.hasOwn(c.backends, f.cluster)) problems.push(`${at} route ${r.name}: mirror cluster ${f.cluster} is referenced but missing`);
+  }
+  for (const [what, ms] of [['request', r.timeouts?.requestMs], ['backendRequest', r.timeouts?.backendRequestMs], ['retry backoff', r.retry?.backoffMs]] as const) {
+    if (ms !== undefined && !(Number.isInteger(ms) && ms >= 0)) problems.push(`${at} route ${r.name}: ${what} duration ${ms} ms is not a non-negative integer`);
+  }
+  if (r.retry && !(Number.isInteger(r.retry.attempts) && r.retry.attempts >= 0)) problems.push(`${at} route ${r.name}: retry attempts ${r.retry.attempts} is not a non-negative integer`);
   if (r.action.type === 'Redirect') {
     const { scheme, hostname, port, path } = r.action;
     if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') problems.push(`${at} route ${r.name}: redirect scheme ${JSON.stringify(scheme)} is not http or https`);
@@ -170,6 +180,7 @@ function checkRoute(r: HttpRoute, c: ProxyConfig, at: string): string[] {
     for (const b of r.action.backends) {
       if (b.cluster !== null && !Object.hasOwn(c.backends, b.cluster)) problems.push(`${at} route ${r.name}: cluster ${b.cluster} is referenced but missing`);
       if (!(b.weight >= 0)) problems.push(`${at} route ${r.name}: negative weight ${b.weight}`);
+      for (const f of b.filters ?? []) problems.push(...checkFilter(f).map((p) => `${at} route ${r.name}: backend ${b.cluster} ${p}`));
     }
   }
   return problems;
@@ -179,6 +190,17 @@ function checkFilter(f: HttpFilter): string[] {
   if (f.type === 'URLRewrite') {
     const hp = f.hostname === undefined ? undefined : hostnameProblem(f.hostname);
     return [...(hp ? [`URLRewrite ${hp}`] : []), ...checkPath(f.path).map((p) => `URLRewrite ${p}`)];
+  }
+  if (f.type === 'RequestMirror') {
+    const fr = f.fraction;
+    const bad = fr !== undefined && !(Number.isInteger(fr.numerator) && Number.isInteger(fr.denominator) && fr.numerator >= 0 && fr.denominator > 0 && fr.numerator <= fr.denominator);
+    return bad ? [`RequestMirror fraction ${fr!.numerator}/${fr!.denominator} is not between 0 and 1`] : [];
+  }
+  if (f.type === 'CORS') {
+    const { allowMethods, allowHeaders, exposeHeaders, maxAgeSeconds } = f.cors;
+    const out = [...allowMethods, ...allowHeaders, ...exposeHeaders].filter((v) => v !== '*' && !TOKEN.test(v)).map((v) => `CORS value ${JSON.stringify(v)} is not an HTTP token`);
+    if (!(Number.isInteger(maxAgeSeconds) && maxAgeSeconds >= 0)) out.push(`CORS maxAgeSeconds ${maxAgeSeconds} is not a non-negative integer`);
+    return out;
   }
   return checkHeaders(f.modifier).map((p) => `${f.type}: ${p}`);
 }

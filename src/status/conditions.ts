@@ -79,6 +79,16 @@ export const listenerInvalidRouteKinds = (gen: number, kinds: string[]): Conditi
   cond('ResolvedRefs', false, 'InvalidRouteKinds',
     `allowedRoutes.kinds lists unsupported kinds ${kinds.join(', ')}; this listener supports gateway.networking.k8s.io/HTTPRoute`, gen);
 
+/** As listenerInvalidRouteKinds, naming the kinds this listener's protocol does support. */
+export const listenerInvalidRouteKindsOf = (gen: number, kinds: string[], supported: readonly string[]): Condition =>
+  cond('ResolvedRefs', false, 'InvalidRouteKinds',
+    `allowedRoutes.kinds lists unsupported kinds ${kinds.join(', ')}; this listener supports ${supported.map((k) => `gateway.networking.k8s.io/${k}`).join(', ') || 'no route kind'}`, gen);
+
+/** A protocol Portico does not serve at all (HTTP, HTTPS, TLS, TCP and UDP are served). */
+export const listenerUnsupportedProtocolOf = (gen: number, protocol: string): Condition =>
+  cond('Accepted', false, 'UnsupportedProtocol',
+    `protocol ${JSON.stringify(protocol)} is not supported; use HTTP, HTTPS, TLS (passthrough), TCP or UDP`, gen);
+
 /** A certificateRef that is allowed but missing, of the wrong kind, or whose Secret does not hold a usable pair. */
 export const listenerInvalidCertificateRef = (gen: number, detail: string): Condition =>
   cond('ResolvedRefs', false, 'InvalidCertificateRef', detail, gen);

@@ -26,7 +26,8 @@ export class BackendResolver {
     this.grants = s.referenceGrants;
   }
 
-  resolve(ref: gw.BackendObjectReference, routeNs: string): Resolved {
+  /** `fromKind`: the referring route's kind, which a ReferenceGrant's `from` must name. */
+  resolve(ref: gw.BackendObjectReference, routeNs: string, fromKind = 'HTTPRoute'): Resolved {
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'Service';
     const ns = ref.namespace ?? routeNs;
@@ -34,8 +35,8 @@ export class BackendResolver {
     if (group !== '' || kind !== 'Service') {
       return fail('InvalidKind', `${label} has kind ${group ? `${group}/` : ''}${kind}; only core Service backends are supported`);
     }
-    if (ns !== routeNs && !this.granted(routeNs, ns, ref.name)) {
-      return fail('RefNotPermitted', `${label} is in another namespace and no ReferenceGrant in namespace ${ns} allows HTTPRoutes from namespace ${routeNs} to Service ${ref.name}; add one`);
+    if (ns !== routeNs && !this.granted(fromKind, routeNs, ns, ref.name)) {
+      return fail('RefNotPermitted', `${label} is in another namespace and no ReferenceGrant in namespace ${ns} allows ${fromKind}s from namespace ${routeNs} to Service ${ref.name}; add one`);
     }
     const svc = this.services.get(`${ns}/${ref.name}`);
     if (!svc) return fail('BackendNotFound', `${label}: Service ${ns}/${ref.name} not found; create it or fix the name`);
@@ -45,12 +46,12 @@ export class BackendResolver {
       const have = (svc.spec.ports ?? []).map((p) => p.port).join(', ') || 'none';
       return fail('BackendNotFound', `${label}: Service ${ns}/${ref.name} has no port ${ref.port} (ports: ${have}); fix backendRefs[].port`);
     }
-    return { cluster: { name: clusterName(ns, ref.name, sp.port), protocol: 'http1', endpoints: this.endpoints(ns, ref.name, sp), lb: 'RoundRobin' } };
+    return { cluster: { name: clusterName(ns, ref.name, sp.port), protocol: backendProtocol(sp.appProtocol), endpoints: this.endpoints(ns, ref.name, sp), lb: 'RoundRobin' } };
   }
 
-  private granted(fromNs: string, toNs: string, name: string): boolean {
+  private granted(fromKind: string, fromNs: string, toNs: string, name: string): boolean {
     return this.grants.some((g) => g.metadata.namespace === toNs
-      && (g.spec.from ?? []).some((f) => f.group === GROUP && f.kind === 'HTTPRoute' && f.namespace === fromNs)
+      && (g.spec.from ?? []).some((f) => f.group === GROUP && f.kind === fromKind && f.namespace === fromNs)
       && (g.spec.to ?? []).some((t) => (t.group ?? '') === '' && t.kind === 'Service' && (!t.name || t.name === name)));
   }
 
@@ -72,6 +73,13 @@ export class BackendResolver {
     }
     return [...seen.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
   }
+}
+
+/** The Service port's appProtocol as the data plane speaks it; unknown values mean HTTP/1.1. */
+export function backendProtocol(appProtocol: string | undefined): ir.BackendProtocol {
+  if (appProtocol === 'kubernetes.io/h2c') return 'h2c';
+  if (appProtocol === 'kubernetes.io/ws') return 'ws';
+  return 'http1';
 }
 
 export function clusterName(ns: string, name: string, port: number): string {

@@ -2,16 +2,28 @@
 import type * as gw from '../api/gateway.ts';
 import type * as ir from '../ir/types.ts';
 import { headerNameProblem, headerValueProblem, hostnameProblem, pathValueProblem } from '../ir/validate.ts';
+import { translateCors, type HTTPCORSFilter } from './cors.ts';
+import { translateMirror, type RefContext } from './mirror.ts';
 
 export type RuleFilters = { filters: ir.HttpFilter[]; redirect?: ir.RedirectAction; problems: string[] };
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
-/** `at` names the rule for messages; `prefixOnly` says every match of the rule is a PathPrefix match. */
-export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: string, prefixOnly: boolean): RuleFilters {
+/** Filters a backendRef may carry: they edit only the request to, and the answer from, that backend. */
+const BACKEND_FILTERS: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite']);
+
+/**
+ * `at` names the rule (or backendRef) for messages; `prefixOnly` says every match of the rule is a PathPrefix match;
+ * `refs` resolves mirror backends; null means the filters belong to a backendRef.
+ */
+export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: string, prefixOnly: boolean, refs: RefContext | null): RuleFilters {
   const out: RuleFilters = { filters: [], problems: [] };
   for (const [i, f] of filters.entries()) {
     const where = `${at}.filters[${i}]`;
+    if (refs === null && !BACKEND_FILTERS.has(f.type)) {
+      out.problems.push(`${where}: filter type ${f.type} is not supported on a backendRef; use RequestHeaderModifier, ResponseHeaderModifier or URLRewrite there, or move it to the rule's filters`);
+      continue;
+    }
     switch (f.type) {
       case 'RequestHeaderModifier':
         out.filters.push({ type: 'RequestHeaderModifier', modifier: headerModifier(f.requestHeaderModifier, `${where}.requestHeaderModifier`, out.problems) });
@@ -46,8 +58,22 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
         out.filters.push({ type: 'URLRewrite', ...(r.hostname ? { hostname: r.hostname } : {}), ...(path ? { path } : {}) });
         break;
       }
+      case 'RequestMirror': {
+        const m = translateMirror(f.requestMirror, where, refs!, out.problems);
+        if (m) out.filters.push(m);
+        break;
+      }
+      case 'CORS': {
+        if (out.filters.some((x) => x.type === 'CORS')) {
+          out.problems.push(`${where}: only one CORS filter is allowed per rule; merge them`);
+          break;
+        }
+        const cors = translateCors((f as { cors?: HTTPCORSFilter }).cors, `${where}.cors`, out.problems);
+        out.filters.push({ type: 'CORS', cors });
+        break;
+      }
       default:
-        out.problems.push(`${where}: filter type ${f.type} is not supported yet; remove it (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite)`);
+        out.problems.push(`${where}: filter type ${f.type} is not supported yet; remove it (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS)`);
     }
   }
   if (out.redirect && out.filters.some((f) => f.type === 'URLRewrite')) {

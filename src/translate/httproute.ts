@@ -5,6 +5,8 @@ import type * as ir from '../ir/types.ts';
 import { regexProblem } from '../ir/validate.ts';
 import type { BackendResolver, RefProblem } from './backends.ts';
 import { translateFilters } from './filters.ts';
+import type { RefContext } from './mirror.ts';
+import { translateRulePolicy } from './rule-policy.ts';
 
 export type CompiledRoute = {
   route: gw.HTTPRoute;
@@ -30,9 +32,13 @@ export function compileHttpRoute(route: gw.HTTPRoute, resolver: BackendResolver)
     const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
     const irMatches = matches.map((m, j) => translateMatch(m, `${at}.matches[${j}]`, problems));
     const prefixOnly = irMatches.every((m) => m.path?.type === 'PathPrefix');
-    const f = translateFilters(rule.filters ?? [], at, prefixOnly);
+    const refProblems: RefProblem[] = [];
+    const refs: RefContext = { resolver, namespace, clusters, refProblems };
+    const f = translateFilters(rule.filters ?? [], at, prefixOnly, refs);
     problems.push(...f.problems);
-    const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, namespace, resolver, problems, clusters, out.refProblems);
+    const policy = translateRulePolicy(rule, at, problems);
+    const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, refs, prefixOnly, problems);
+    out.refProblems.push(...refProblems);
     if (problems.length > 0) {
       out.unsupported.push(...problems);
       continue;
@@ -43,27 +49,24 @@ export function compileHttpRoute(route: gw.HTTPRoute, resolver: BackendResolver)
       out.routes.push({
         name: `httproute/${namespace}/${route.metadata.name}/rule/${i}/match/${j}`,
         source: { kind: 'HTTPRoute', namespace, name: route.metadata.name, rule: i, match: j, ...(rule.name ? { ruleName: rule.name } : {}) },
-        match, filters: f.filters, action,
+        match, filters: f.filters, action, ...policy,
       });
     }
   }
   return out;
 }
 
-function forward(
-  refs: readonly gw.HTTPBackendRef[], at: string, ns: string, resolver: BackendResolver,
-  problems: string[], clusters: ir.BackendCluster[], refProblems: RefProblem[],
-): ir.ForwardAction {
+function forward(refList: readonly gw.HTTPBackendRef[], at: string, refs: RefContext, prefixOnly: boolean, problems: string[]): ir.ForwardAction {
   const backends: ir.WeightedBackend[] = [];
-  for (const [k, ref] of refs.entries()) {
-    if (ref.filters && ref.filters.length > 0) {
-      problems.push(`${at}.backendRefs[${k}].filters: per-backend filters are not supported yet; move them to the rule's filters`);
-    }
+  for (const [k, ref] of refList.entries()) {
+    const where = `${at}.backendRefs[${k}]`;
+    const bf = translateFilters(ref.filters ?? [], where, prefixOnly, null);
+    problems.push(...bf.problems);
     const weight = ref.weight ?? 1;
-    const r = resolver.resolve(ref, ns);
-    if (r.problem) refProblems.push({ reason: r.problem.reason, message: `${at}.backendRefs[${k}]: ${r.problem.message}` });
-    else if (!clusters.some((c) => c.name === r.cluster.name)) clusters.push(r.cluster);
-    if (weight > 0) backends.push({ cluster: r.cluster?.name ?? null, weight });
+    const r = refs.resolver.resolve(ref, refs.namespace);
+    if (r.problem) refs.refProblems.push({ reason: r.problem.reason, message: `${where}: ${r.problem.message}` });
+    else if (!refs.clusters.some((c) => c.name === r.cluster.name)) refs.clusters.push(r.cluster);
+    if (weight > 0) backends.push({ cluster: r.cluster?.name ?? null, weight, ...(bf.filters.length > 0 ? { filters: bf.filters } : {}) });
   }
   return { type: 'Forward', backends };
 }

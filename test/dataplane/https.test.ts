@@ -59,10 +59,11 @@ test('without a listener lacking a hostname, unknown or missing SNI gets the fir
   }
 });
 
-test('ALPN offers http/1.1 only for now', async () => {
+test('ALPN prefers h2 and still offers http/1.1', async () => {
   const plane = await startPlane([fourListeners()]);
   try {
-    assert.equal((await handshake(plane.port, 'second-example.org', ['h2', 'http/1.1'])).alpn, 'http/1.1');
+    assert.equal((await handshake(plane.port, 'second-example.org', ['h2', 'http/1.1'])).alpn, 'h2');
+    assert.equal((await handshake(plane.port, 'second-example.org', ['http/1.1'])).alpn, 'http/1.1');
   } finally {
     await plane.close();
   }
@@ -140,7 +141,7 @@ test('a key that does not match its certificate is refused before any server is 
 
 test('a port that switches from HTTP to HTTPS gets a new TLS server', async () => {
   const http = httpsConfig(0, [{ listener: 'any', hostname: null, pair: any }]);
-  const plain = { ...http, listeners: [{ protocol: 'HTTP' as const, port: 0, hosts: http.listeners[0]!.hosts }], secrets: undefined };
+  const plain = { ...http, listeners: [{ protocol: 'HTTP' as const, port: 0, hosts: (http.listeners[0] as { hosts: import('../../src/ir/types.ts').ListenerHost[] }).hosts }], secrets: undefined };
   const plane = await startPlane([plain]);
   try {
     const [result] = await plane.dp.apply([http]);
