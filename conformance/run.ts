@@ -17,6 +17,7 @@ import { markdownTable, outcomesText, profileRows, testOutcomes } from './runner
 const PROFILES = ['GATEWAY-HTTP', 'GATEWAY-TLS', 'GATEWAY-GRPC', 'GATEWAY-TCP', 'GATEWAY-UDP'];
 const GATEWAY_CLASS = 'portico';
 const ADDRESS_POOL = '10.250.0.0/24';
+const USABLE_ADDRESS = '10.250.0.254';
 const repoRoot = join(moduleDir, '..');
 
 const { values } = parseArgs({
@@ -65,7 +66,10 @@ async function main(): Promise<number> {
   const suiteArgs = ['-test.run', '^TestPortico$', '-test.v', '-test.timeout', '0',
     `--gateway-class=${GATEWAY_CLASS}`, `--conformance-profiles=${PROFILES.join(',')}`, `--report-output=${reportPath}`,
     '--organization=portico', '--project=portico', '--url=https://github.com/portico/portico', `--version=v${version}`,
-    '--contact=@portico/maintainers', '--mode=default'];
+    '--contact=@portico/maintainers', '--mode=default',
+    // GatewayStaticAddresses: one address local in the namespace (the top of the pool range, which the pool
+    // reaches last) and one that exists nowhere there (TEST-NET-1).
+    `--usable-address=${USABLE_ADDRESS}`, '--unusable-address=192.0.2.1'];
   if (runTest) suiteArgs.push(`--run-test=${runTest}`);
   if (values.debug) suiteArgs.push('--debug');
   log(`running the suite ${suiteVersion()} (${runTest ? `test ${runTest}` : PROFILES.join(', ')}); output in ${join(workDir, 'suite.log')}`);
