@@ -6,31 +6,13 @@ import type { ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startCluster, waitFor, type Cluster } from '../cluster/cluster.ts';
 import { CONTROLLER_NAME } from '../../src/api/gateway.ts';
-import { echoRoute, gatewaySetup, httpGet, nodeInside, startController, startEcho, stop } from './helpers.ts';
+import { echoBackend, echoRoute, gatewaySetup, httpGet, nodeInside, startController, startEcho, stop } from './helpers.ts';
 
 const NS = 'portico-ctrl';
 const CLASS = 'portico-ctrl';
 const OTHER = 'example.com/other-controller';
 
-const base = gatewaySetup(NS, CLASS) + `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo, namespace: ${NS}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec:
-      containers: [{name: echo, image: registry.k8s.io/pause:3.10, ports: [{containerPort: 3000}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: ${NS}}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 80, targetPort: 3000}]
-`;
+const base = gatewaySetup(NS, CLASS) + echoBackend(NS, 2);
 
 const route = (path: string) => echoRoute(NS, path);
 

@@ -109,3 +109,29 @@ spec:
   rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs: [{name: echo, port: 80}]}]
 `;
 }
+
+/**
+ * An `echo` Deployment (kwok pods: they never run) and its Service, port 80 → 3000, in `ns`. The test plays the
+ * pods itself with `startEcho` on their IPs.
+ */
+export function echoBackend(ns: string, replicas: number): string {
+  return `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, namespace: ${ns}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      containers: [{name: echo, image: registry.k8s.io/pause:3.10, ports: [{containerPort: 3000}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: ${ns}}
+spec:
+  selector: {app: echo}
+  ports: [{name: http, port: 80, targetPort: 3000}]
+`;
+}

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startCluster, waitFor, type Cluster } from '../cluster/cluster.ts';
-import { echoRoute, gatewaySetup, httpGet, startController, startEcho, stop } from './helpers.ts';
+import { echoBackend, echoRoute, gatewaySetup, httpGet, startController, startEcho, stop } from './helpers.ts';
 
 const NS = 'portico-pstream';
 const CLASS = 'portico-pstream';
@@ -25,25 +25,7 @@ metadata: {name: other, namespace: ${NS}}
 spec:
   gatewayClassName: ${CLASS}
   listeners: [{name: http, port: 8080, protocol: HTTP}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo, namespace: ${NS}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec:
-      containers: [{name: echo, image: registry.k8s.io/pause:3.10, ports: [{containerPort: 3000}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: ${NS}}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 80, targetPort: 3000}]
-`;
+` + echoBackend(NS, 1);
 
 type Condition = { type: string; status: string; reason: string; message: string };
 type Obj = { status?: { conditions?: Condition[] }; data?: Record<string, string> };
