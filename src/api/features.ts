@@ -18,6 +18,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRouteBackendRequestHeaderModification',
   'HTTPRouteBackendTimeout',
   'HTTPRouteCORS',
+  'HTTPRouteDestinationPortMatching',
   'HTTPRouteHostRewrite',
   'HTTPRouteMethodMatching',
   'HTTPRouteNamedRouteRule',
@@ -34,6 +35,9 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   'HTTPRouteRetry',
   'HTTPRouteSchemeRedirect',
   'ReferenceGrant',
+  'TCPRoute',
+  'TLSRoute',
+  'UDPRoute',
 ];
 
 /** The `status.supportedFeatures` value: sorted `{name}` entries. */

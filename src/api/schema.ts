@@ -38,6 +38,16 @@ const metadata = obj({
   resourceVersion: 'string', uid: 'string', labels: 'stringMap', annotations: 'stringMap',
 }, 'name');
 
+const parentRef = obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string', sectionName: 'string', port: 'port' }, 'name');
+
+function l4RouteSpec(hostnames: boolean): Shape {
+  return obj({
+    parentRefs: list(parentRef),
+    ...(hostnames ? { hostnames: list('string') } : {}),
+    rules: list(obj({ name: 'string', backendRefs: list(obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] } }, 'name')) })),
+  });
+}
+
 /** Per kind, the fields besides apiVersion/kind/metadata. Kinds not listed get only the metadata check. */
 export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>>>> = {
   GatewayClass: { spec: obj({ controllerName: 'string', description: 'string', parametersRef: 'any' }, 'controllerName') },
@@ -73,6 +83,9 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
       })),
     }),
   },
+  TLSRoute: { spec: l4RouteSpec(true) },
+  TCPRoute: { spec: l4RouteSpec(false) },
+  UDPRoute: { spec: l4RouteSpec(false) },
   ReferenceGrant: {
     spec: obj({
       from: list(obj({ group: 'string', kind: 'string', namespace: 'string' }, 'kind', 'namespace')),
@@ -99,7 +112,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
 };
 
 /** Kinds whose spec Kubernetes requires; translate reads it without a fallback. */
-const SPEC_REQUIRED = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Service']);
+const SPEC_REQUIRED = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'ReferenceGrant', 'Service']);
 
 /**
  * Checks one object against its kind's table. Optional fields set to null are removed (Kubernetes reads null as

@@ -1,12 +1,16 @@
 // One immutable view of every object the translator reads. Sources build it; translate() only reads it.
 import type { ConfigMap, EndpointSlice, Namespace, Secret, Service } from './core.ts';
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from './gateway.ts';
+import type { TCPRoute, TLSRoute, UDPRoute } from './l4routes.ts';
 import type { KubeObject, Origin } from './meta.ts';
 
 export type ResourceSnapshot = {
   readonly gatewayClasses: readonly GatewayClass[];
   readonly gateways: readonly Gateway[];
   readonly httpRoutes: readonly HTTPRoute[];
+  readonly tlsRoutes: readonly TLSRoute[];
+  readonly tcpRoutes: readonly TCPRoute[];
+  readonly udpRoutes: readonly UDPRoute[];
   readonly referenceGrants: readonly ReferenceGrant[];
   readonly services: readonly Service[];
   readonly endpointSlices: readonly EndpointSlice[];
@@ -22,6 +26,9 @@ export const SNAPSHOT_FIELDS = {
   GatewayClass: 'gatewayClasses',
   Gateway: 'gateways',
   HTTPRoute: 'httpRoutes',
+  TLSRoute: 'tlsRoutes',
+  TCPRoute: 'tcpRoutes',
+  UDPRoute: 'udpRoutes',
   ReferenceGrant: 'referenceGrants',
   Service: 'services',
   EndpointSlice: 'endpointSlices',
@@ -34,7 +41,7 @@ export type SnapshotKind = keyof typeof SNAPSHOT_FIELDS;
 
 export function emptySnapshot(): ResourceSnapshot {
   return {
-    gatewayClasses: [], gateways: [], httpRoutes: [], referenceGrants: [],
+    gatewayClasses: [], gateways: [], httpRoutes: [], tlsRoutes: [], tcpRoutes: [], udpRoutes: [], referenceGrants: [],
     services: [], endpointSlices: [], secrets: [], configMaps: [], namespaces: [],
   };
 }

@@ -34,7 +34,7 @@ export function formatText(status: StatusSnapshot): string {
         lines.push(`  listener ${l.name}  attachedRoutes=${l.attachedRoutes}  ${summary(l.conditions)}`.trimEnd());
       }
     }
-    if (s.kind === 'HTTPRoute') {
+    if (s.kind !== 'Gateway' && s.kind !== 'GatewayClass') {
       for (const p of s.status.parents ?? []) {
         const ref = p.parentRef;
         const section = ref.sectionName ? `/${ref.sectionName}` : '';
@@ -60,7 +60,7 @@ export function problems(status: StatusSnapshot): string[] {
     const where = `${s.kind} ${name(s)}`;
     check(where, ownConditions(s));
     if (s.kind === 'Gateway') for (const l of s.status.listeners ?? []) check(`${where} listener ${l.name}`, l.conditions);
-    if (s.kind === 'HTTPRoute') for (const p of s.status.parents ?? []) check(`${where} parent ${p.parentRef.name}`, p.conditions);
+    if (s.kind !== 'Gateway' && s.kind !== 'GatewayClass') for (const p of s.status.parents ?? []) check(`${where} parent ${p.parentRef.name}`, p.conditions);
   }
   return out;
 }

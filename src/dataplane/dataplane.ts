@@ -8,7 +8,10 @@ import type { HandlerContext, Snapshot } from './handler.ts';
 import { DEFAULT_LIMITS, ListenerServer, type ServerLimits } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { compileRouter, type Router } from './router.ts';
+import { StreamServer, type StreamPlan } from './tcp-proxy.ts';
+import { compileTcpForward, compileTlsPassthrough } from './tls-passthrough.ts';
 import { compileTls, SecureContexts, type TlsPlan } from './tls-server.ts';
+import { compileUdpForward, UdpServer, type UdpPlan } from './udp-proxy.ts';
 import { compileClusters, UpstreamPools, type UpstreamTimeouts } from './upstream.ts';
 import { Warnings } from './warnings.ts';
 
@@ -20,6 +23,8 @@ export type DataPlaneSettings = DataPlaneOptions & {
   drainGraceMs?: number;
   /** Operational warnings (refused endpoints, bad regexes); default: a JSON line on stderr. */
   warn?: (message: string) => void;
+  /** How long a UDP client's session (its own upstream socket) lives without traffic. */
+  udpIdleMs?: number;
 };
 
 const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 10_000, headersMs: 60_000, bodyMs: 300_000 };
@@ -28,10 +33,20 @@ export function createDataPlane(options: DataPlaneSettings = {}): DataPlane {
   return new PorticoDataPlane(options);
 }
 
-type Wanted = { gateway: ir.GatewayKey; address: string | null; port: number; snapshot: Snapshot; tls: TlsPlan | null };
+type Wanted = { gateway: ir.GatewayKey; address: string | null; port: CompiledPort };
 
-/** One IR listener compiled: its routes, and for HTTPS the certificates by SNI. */
-type CompiledPort = { snapshot: Snapshot; tls: TlsPlan | null };
+/**
+ * One IR listener compiled: HTTP(S) routes and certificates by SNI, or how a TCP/TLS-passthrough connection or a UDP
+ * client picks its target.
+ */
+type CompiledPort =
+  | { kind: 'http' | 'https'; port: number; snapshot: Snapshot; tls: TlsPlan | null }
+  | { kind: 'tls' | 'tcp'; port: number; plan: StreamPlan }
+  | { kind: 'udp'; port: number; plan: UdpPlan };
+
+type AnyServer = ListenerServer | StreamServer | UdpServer;
+type HttpPort = Extract<CompiledPort, { snapshot: Snapshot }>;
+const isHttp = (p: CompiledPort): p is HttpPort => p.kind === 'http' || p.kind === 'https';
 
 /** One Gateway's config compiled; reused as is while the config's version stays the same. */
 type Compiled = {
@@ -44,7 +59,7 @@ type Compiled = {
 };
 
 class PorticoDataPlane implements DataPlane {
-  readonly #servers = new Map<string, ListenerServer>();
+  readonly #servers = new Map<string, AnyServer>();
   readonly #contexts = new SecureContexts();
   readonly #pools: UpstreamPools;
   readonly #ctx: HandlerContext;
@@ -52,6 +67,7 @@ class PorticoDataPlane implements DataPlane {
   readonly #limits: ServerLimits;
   readonly #allowLoopback: boolean;
   readonly #drainGraceMs: number;
+  readonly #udpIdleMs: number | undefined;
   readonly #draining = new Set<Promise<void>>();
   #compiled = new Map<ir.GatewayKey, Compiled>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -65,6 +81,7 @@ class PorticoDataPlane implements DataPlane {
     this.#limits = { ...DEFAULT_LIMITS, ...options.serverLimits };
     this.#allowLoopback = options.allowLoopbackEndpoints ?? false;
     this.#drainGraceMs = options.drainGraceMs ?? 30_000;
+    this.#udpIdleMs = options.udpIdleMs;
   }
 
   apply(configs: readonly ir.ProxyConfig[]): Promise<ApplyResult[]> {
@@ -106,17 +123,17 @@ class PorticoDataPlane implements DataPlane {
       compiled.set(config.gateway, c);
       for (const key of c.endpoints) usedEndpoints.add(key);
       const addresses = config.addresses.length === 0 ? [null] : config.addresses;
-      for (const { snapshot, tls } of c.ports) {
+      for (const port of c.ports) {
         for (const address of addresses) {
-          // The protocol is part of the key: a port switching between HTTP and HTTPS gets a new server.
-          const key = `${config.gateway}|${address ?? '*'}|${snapshot.port}|${tls === null ? 'http' : 'https'}`;
+          // The protocol is part of the key: a port switching protocol gets a new server (UDP and TCP may share a number).
+          const key = `${config.gateway}|${address ?? '*'}|${port.port}|${port.kind}`;
           if (wanted.has(key)) {
-            result.listeners.push(this.#duplicate(config.gateway, address, snapshot.port));
+            result.listeners.push(this.#duplicate(config.gateway, address, port.port));
             continue;
           }
-          wanted.set(key, { gateway: config.gateway, address, port: snapshot.port, snapshot, tls });
+          wanted.set(key, { gateway: config.gateway, address, port });
           const slot = result.listeners.length;
-          result.listeners.push({ port: snapshot.port, address: address ?? '::', bound: false });
+          result.listeners.push({ port: port.port, address: address ?? '::', bound: false });
           // Started only once every config compiled: a config that fails to compile changes nothing.
           pending.push(() => this.#bindOrSwap(key, wanted.get(key)!).then((r) => void (result.listeners[slot] = r)));
         }
@@ -142,7 +159,7 @@ class PorticoDataPlane implements DataPlane {
     const previous = this.#compiled.get(config.gateway);
     if (previous !== undefined && config.version !== '' && previous.version === config.version) {
       this.#warnings.still(previous.warnings);
-      for (const p of previous.ports) if (p.tls) this.#contexts.keep(p.tls.contextIds);
+      for (const p of previous.ports) if (isHttp(p) && p.tls) this.#contexts.keep(p.tls.contextIds);
       return previous;
     }
     const warnings: string[] = [];
@@ -154,26 +171,38 @@ class PorticoDataPlane implements DataPlane {
     const clusters = compileClusters(config.backends, this.#pools, this.#allowLoopback, endpoints, warn);
     const routes = new Set<string>();
     const ports = config.listeners.map((listener): CompiledPort => {
+      const port = listener.port;
+      if (listener.protocol === 'TLS') return { kind: 'tls', port, plan: compileTlsPassthrough(listener, config.backends, this.#allowLoopback) };
+      if (listener.protocol === 'TCP') return { kind: 'tcp', port, plan: compileTcpForward(listener, config.backends, this.#allowLoopback) };
+      if (listener.protocol === 'UDP') return { kind: 'udp', port, plan: compileUdpForward(listener, config.backends, this.#allowLoopback) };
       const router: Router = compileRouter(listener, clusters);
       for (const p of router.problems) warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
       for (const h of listener.hosts) for (const v of h.virtualHosts) for (const r of v.routes) routes.add(r.name);
       const tls = listener.protocol === 'HTTPS' ? compileTls(config.gateway, listener, config.secrets ?? {}, this.#contexts) : null;
-      return { snapshot: { gateway: config.gateway, port: listener.port, router }, tls };
+      return { kind: tls === null ? 'http' : 'https', port, snapshot: { gateway: config.gateway, port: listener.port, router }, tls };
     });
     return { version: config.version, ports, endpoints, routes, warnings };
   }
 
   async #bindOrSwap(key: string, want: Wanted): Promise<ListenerBindResult> {
     const existing = this.#servers.get(key);
+    const p = want.port;
     if (existing !== undefined) {
-      existing.swap(want.snapshot, want.tls);
+      // The key holds the kind, so the server is of the kind `p` needs.
+      if (isHttp(p)) (existing as ListenerServer).swap(p.snapshot, p.tls);
+      else if (p.kind === 'udp') (existing as UdpServer).swap(p.plan);
+      else (existing as StreamServer).swap(p.plan);
       return { port: existing.port, address: existing.address, bound: true };
     }
-    const { listener, result } = await ListenerServer.bind(want.address, want.port, want.snapshot, this.#ctx, this.#limits, want.tls);
+    const { listener, result } = isHttp(p)
+      ? await ListenerServer.bind(want.address, p.port, p.snapshot, this.#ctx, this.#limits, p.tls)
+      : p.kind === 'udp'
+        ? await UdpServer.bind(want.address, p.port, p.plan, this.#ctx.warn, this.#udpIdleMs)
+        : await StreamServer.bind(want.address, p.port, p.plan, this.#ctx.warn);
     if (listener !== undefined) {
       this.#servers.set(key, listener);
     } else {
-      this.#ctx.warn(`gateway ${want.gateway}: cannot bind ${want.address ?? 'all interfaces'} port ${want.port}: ${result.error}`);
+      this.#ctx.warn(`gateway ${want.gateway}: cannot bind ${want.address ?? 'all interfaces'} ${p.kind === 'udp' ? 'UDP ' : ''}port ${p.port}: ${result.error}`);
     }
     return result;
   }

@@ -75,7 +75,8 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
       apiVersion: gateway.apiVersion, kind: 'Gateway', name: gateway.metadata.name, uid: gateway.metadata.uid!, controller: true,
     }],
   });
-  const ports = config.listeners.map((l) => ({ protocol: 'TCP', port: l.port, name: `${l.protocol.toLowerCase()}-${l.port}` }));
+  // UDP listeners take UDP ports; a TCP and a UDP listener may share a number, so names carry the protocol.
+  const ports = config.listeners.map((l) => ({ protocol: l.protocol === 'UDP' ? 'UDP' : 'TCP', port: l.port, name: `${l.protocol.toLowerCase()}-${l.port}` }));
 
   const serviceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(), automountServiceAccountToken: false };
 
@@ -113,7 +114,7 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
             ],
             env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             ports: [
-              ...ports.map((p) => ({ name: portName(p.port), containerPort: p.port, protocol: p.protocol })),
+              ...ports.map((p) => ({ name: portName(p.port, p.protocol), containerPort: p.port, protocol: p.protocol })),
               { name: 'admin', containerPort: PROXY_ADMIN_PORT, protocol: 'TCP' },
             ],
             readinessProbe: { httpGet: { path: '/readyz', port: 'admin' }, periodSeconds: 5, failureThreshold: 3 },
@@ -157,7 +158,8 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
 }
 
 /** Container port names are IANA_SVC_NAMEs: at most 15 characters. */
-function portName(port: number): string {
+function portName(port: number, protocol: string): string {
+  if (protocol === 'UDP') return `u-${port}`;
   return `l-${port}`;
 }
 

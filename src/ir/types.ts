@@ -24,7 +24,7 @@ export type ProxyConfig = {
   secrets?: Record<string, TlsSecret>;
 };
 
-export type Listener = HttpListener | HttpsListener; // later: | TlsListener | TcpListener | UdpListener
+export type Listener = HttpListener | HttpsListener | TlsListener | TcpListener | UdpListener;
 
 /**
  * TLS passthrough: the ClientHello's SNI picks a listener host (most specific hostname first, as on HTTP), then one of

@@ -3,6 +3,7 @@
 // passes here can be written to a socket by Node and undici without throwing.
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { RE2JS } from 're2js';
+import { checkL4Listener } from './validate-l4.ts';
 import type { HeaderModifier, HttpFilter, HttpMatch, HttpRoute, HttpsListener, PathModifier, ProxyConfig } from './types.ts';
 
 /** RFC 7230 token. */
@@ -117,10 +118,16 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
   }
   for (const l of c.listeners) {
     if (l.protocol === 'HTTPS') problems.push(...checkCertificates(l, c, at));
-    if (ports.has(l.port)) problems.push(`${at}: port ${l.port} appears in more than one listener`);
-    ports.add(l.port);
+    // UDP and TCP are different sockets in the kernel: the same number may serve one of each.
+    const portKey = l.protocol === 'UDP' ? -l.port - 1 : l.port;
+    if (ports.has(portKey)) problems.push(`${at}: ${l.protocol === 'UDP' ? 'UDP ' : ''}port ${l.port} appears in more than one listener`);
+    ports.add(portKey);
     // Port 0 asks the OS for any free port (the bind result reports the one it got); translated Gateways never carry it.
     if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65535) problems.push(`${at}: listener port ${l.port} is out of range`);
+    if (l.protocol === 'TLS' || l.protocol === 'TCP' || l.protocol === 'UDP') {
+      problems.push(...checkL4Listener(l, c, at));
+      continue;
+    }
     const hostnames = new Set<string>();
     for (const h of l.hosts) {
       const key = h.hostname ?? '';

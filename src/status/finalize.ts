@@ -41,7 +41,10 @@ export function finalize(
 
 function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, binds: readonly ListenerBindResult[]): GatewayStatus {
   const portOf = new Map<string, number>();
-  for (const l of config.listeners) for (const h of l.hosts) portOf.set(h.listener, l.port);
+  for (const l of config.listeners) {
+    if (l.protocol === 'TCP' || l.protocol === 'UDP') portOf.set(l.listener, l.port);
+    else for (const h of l.hosts) portOf.set(h.listener, l.port);
+  }
   const bindsByPort = new Map<number, ListenerBindResult[]>();
   for (const b of binds) bindsByPort.set(b.port, [...(bindsByPort.get(b.port) ?? []), b]);
 

@@ -19,7 +19,7 @@ export function mergeStatus(ours: ObjectStatus, live: unknown, controllerName: s
     const before = asArray<Listener>(prev.listeners);
     for (const l of st.listeners as Listener[]) l.conditions = keepTransitionTimes(l.conditions, before.find((p) => p.name === l.name)?.conditions, now);
   }
-  if (ours.kind === 'HTTPRoute') {
+  if (ours.kind !== 'Gateway' && ours.kind !== 'GatewayClass') {
     const before = asArray<Parent>(prev.parents);
     const mine = ((st.parents ?? []) as Parent[]).map((p) => ({
       ...p,

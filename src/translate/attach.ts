@@ -1,12 +1,15 @@
 // Route attachment: which listeners of a parent Gateway take a route, through sectionName, port,
 // allowedRoutes (kinds and namespaces) and hostname intersection.
-import type { Condition, LabelSelector } from '../api/meta.ts';
+import type { Condition, KubeObject, LabelSelector } from '../api/meta.ts';
 import type * as gw from '../api/gateway.ts';
 import { GROUP } from '../api/gateway.ts';
 import * as c from '../status/conditions.ts';
 import type { GatewayInfo } from './gateway.ts';
 import type { ListenerInfo } from './listeners.ts';
 import { effectiveHostnames } from './hostnames.ts';
+
+/** What attachment reads of a route, whatever its kind (TCPRoute and UDPRoute have no hostnames). */
+export type RouteObject = KubeObject & { spec: { parentRefs?: gw.ParentReference[]; hostnames?: string[] } };
 
 export type Attachment = { listener: ListenerInfo; hostnames: string[] };
 
@@ -23,7 +26,7 @@ export function parentGatewayKey(ref: gw.ParentReference, routeNamespace: string
 }
 
 export function attachToParent(
-  route: gw.HTTPRoute, ref: gw.ParentReference, parent: GatewayInfo,
+  route: RouteObject, ref: gw.ParentReference, parent: GatewayInfo,
   namespaceLabels: (ns: string) => Record<string, string>,
 ): ParentResult {
   const gen = route.metadata.generation ?? 1;
@@ -43,9 +46,9 @@ export function attachToParent(
     return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no matching listener is accepted (${candidates.map((l) => l.problem).join('; ')})`, 'fix the listener or point parentRefs at an accepted one') };
   }
   const allowed = valid.filter((l) =>
-    l.supportedKinds.some((k) => k.kind === 'HTTPRoute') && namespaceAllowed(l.spec, parent.namespace, routeNs, namespaceLabels));
+    l.supportedKinds.some((k) => k.kind === route.kind) && namespaceAllowed(l.spec, parent.namespace, routeNs, namespaceLabels));
   if (allowed.length === 0) {
-    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no listener allows HTTPRoutes from namespace ${routeNs}`) };
+    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: no listener allows ${route.kind}s from namespace ${routeNs}`) };
   }
   const attachments: Attachment[] = [];
   for (const l of allowed) {

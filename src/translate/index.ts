@@ -1,6 +1,7 @@
 // The pure translator: ResourceSnapshot → IR per Gateway + status of every object read.
 // No I/O, clock or randomness: the same snapshot, in any order, gives identical output.
 import type * as gw from '../api/gateway.ts';
+import type { L4Route } from '../api/l4routes.ts';
 import { compareObjects, type ResourceSnapshot } from '../api/snapshot.ts';
 import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
 import type { ObjectStatus } from '../status/types.ts';
@@ -10,6 +11,7 @@ import { CertificateResolver } from './certificates.ts';
 import { analyzeGateway, type GatewayInfo } from './gateway.ts';
 import { classStatus, ourClasses } from './gatewayclass.ts';
 import { compileHttpRoute } from './httproute.ts';
+import { compileL4Route } from './l4routes.ts';
 import { buildProxy } from './proxy.ts';
 import { attachRoutes, listenerId } from './routes.ts';
 import type { TranslateResult } from './result.ts';
@@ -17,7 +19,7 @@ import type { TranslateResult } from './result.ts';
 export { CONTROLLER_NAME } from '../api/gateway.ts';
 
 export function translate(snapshot: ResourceSnapshot): TranslateResult {
-  const sorted = <T extends gw.Gateway | gw.HTTPRoute | gw.GatewayClass>(xs: readonly T[]) => [...xs].sort(compareObjects);
+  const sorted = <T extends gw.Gateway | gw.HTTPRoute | gw.GatewayClass | L4Route>(xs: readonly T[]) => [...xs].sort(compareObjects);
   const classes = ourClasses(sorted(snapshot.gatewayClasses));
   const classNames = new Set(classes.map((k) => k.metadata.name));
   const gateways = new Map<string, GatewayInfo>();
@@ -36,11 +38,14 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
   const resolver = new BackendResolver(snapshot);
   const compiled = sorted(snapshot.httpRoutes).map((r) => compileHttpRoute(r, resolver));
   const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels);
+  const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
+  const l4 = attachRoutes(sorted(l4Routes).map((r) => compileL4Route(r, resolver)), gateways, namespaceLabels);
+  routeStatus.push(...l4.status);
 
   const proxies = new Map<GatewayKey, ProxyConfig>();
   const status: ObjectStatus[] = [...classes.map(classStatus), ...routeStatus];
   for (const g of gateways.values()) {
-    if (g.accepted) proxies.set(g.key, buildProxy(g, attached));
+    if (g.accepted) proxies.set(g.key, buildProxy(g, attached, l4.attached));
     status.push({
       apiVersion: g.gateway.apiVersion, kind: 'Gateway', namespace: g.namespace, name: g.gateway.metadata.name, generation: g.generation,
       status: {
@@ -49,7 +54,7 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
         listeners: g.listeners.map((l) => ({
           name: l.spec.name,
           supportedKinds: l.supportedKinds,
-          attachedRoutes: attached.get(listenerId(g.key, l.spec.name))?.size ?? 0,
+          attachedRoutes: (attached.get(listenerId(g.key, l.spec.name))?.size ?? 0) + (l4.attached.get(listenerId(g.key, l.spec.name))?.size ?? 0),
           conditions: l.conditions,
         })),
       },

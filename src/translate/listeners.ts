@@ -6,10 +6,13 @@ import { GROUP } from '../api/gateway.ts';
 import * as c from '../status/conditions.ts';
 import type { CertificateResolver, NamedSecret } from './certificates.ts';
 
-/** Route kinds each protocol can carry; a protocol missing here is unsupported. TLS/TCP/UDP slot in later. */
+/** Route kinds each protocol can carry; a protocol missing here is unsupported. TLS means passthrough only. */
 const ROUTE_KINDS: Record<string, readonly string[]> = {
   HTTP: ['HTTPRoute'],
   HTTPS: ['HTTPRoute'],
+  TLS: ['TLSRoute'],
+  TCP: ['TCPRoute'],
+  UDP: ['UDPRoute'],
 };
 
 export type ListenerInfo = {
@@ -39,7 +42,7 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
     const tlsProblem = kinds ? tlsSettingsProblem(l) : undefined;
     let problem: string | undefined;
     if (!kinds) {
-      conditions.push(c.listenerUnsupportedProtocol(gen, l.protocol));
+      conditions.push(c.listenerUnsupportedProtocolOf(gen, l.protocol));
       problem = `listener ${l.name}: protocol ${l.protocol} is not supported`;
     } else if (conflict) {
       conditions.push(c.listenerNotAcceptedConflicted(gen, conflict.reason as 'HostnameConflict' | 'ProtocolConflict'));
@@ -51,7 +54,10 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
       conditions.push(c.listenerAccepted(gen));
     }
     const accepted = !problem;
-    const { supported, invalid } = routeKinds(l, kinds ?? []);
+    const kindsOf = routeKinds(l, kinds ?? []);
+    const invalid = kindsOf.invalid;
+    // A TLS listener in a mode Portico does not serve takes no route kind at all (the suite checks supportedKinds is empty).
+    const supported = l.protocol === 'TLS' && tlsProblem ? [] : kindsOf.supported;
     if (!problem && supported.length === 0) problem = `listener ${l.name}: allowedRoutes.kinds has no supported kind`;
     // References are resolved whatever else is wrong, so ResolvedRefs tells the whole story at once.
     const certs = l.protocol === 'HTTPS' && !tlsProblem
@@ -60,7 +66,7 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
     if (!certs.ok) problem ??= certs.problem;
     conditions.push(problem ? c.listenerNotProgrammed(gen, 'Invalid', problem) : c.listenerProgrammed(gen));
     if (!certs.ok) conditions.push(certs.condition);
-    else conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKinds(gen, invalid) : c.listenerResolvedRefs(gen));
+    else conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKindsOf(gen, invalid, kinds ?? []) : c.listenerResolvedRefs(gen));
     conditions.push(conflict ?? c.listenerNoConflicts(gen));
     return {
       spec: l,
@@ -75,8 +81,16 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
   });
 }
 
-/** HTTPS terminates TLS with its own certificates: Passthrough belongs to protocol TLS, and certificates are required. */
+/**
+ * HTTPS terminates TLS with its own certificates: Passthrough belongs to protocol TLS, and certificates are required.
+ * Protocol TLS is served in Passthrough mode only (TLSRouteModeTerminate is not implemented).
+ */
 function tlsSettingsProblem(l: gw.Listener): string | undefined {
+  if (l.protocol === 'TLS') {
+    const mode = l.tls?.mode ?? 'Terminate';
+    return mode === 'Passthrough' ? undefined
+      : `tls.mode ${mode} is not supported with protocol TLS; Portico passes TLS through only: set tls.mode Passthrough, or use protocol HTTPS with HTTPRoutes to terminate TLS`;
+  }
   if (l.protocol !== 'HTTPS') return undefined;
   if (l.tls?.mode === 'Passthrough') {
     return 'tls.mode Passthrough is not valid with protocol HTTPS; use mode Terminate, or protocol TLS with TLSRoutes for passthrough';
@@ -106,9 +120,14 @@ function routeKinds(l: gw.Listener, kinds: readonly string[]): { supported: gw.R
 /** Conflicted condition per listener name, for listeners that conflict. */
 function findConflicts(listeners: readonly gw.Listener[], gen: number): Map<string, Condition> {
   const out = new Map<string, Condition>();
-  const byPort = new Map<number, gw.Listener[]>();
-  for (const l of listeners) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
-  for (const [port, group] of byPort) {
+  // UDP listens on its own kernel socket: a UDP listener shares a port number with a TCP-based one without conflict.
+  const byPort = new Map<string, gw.Listener[]>();
+  for (const l of listeners) {
+    const key = `${l.protocol === 'UDP' ? 'udp' : 'tcp'}/${l.port}`;
+    byPort.set(key, [...(byPort.get(key) ?? []), l]);
+  }
+  for (const group of byPort.values()) {
+    const port = group[0].port;
     const protocols = new Set(group.map((l) => l.protocol));
     if (protocols.size > 1) {
       for (const l of group) {

@@ -2,18 +2,20 @@
 import type * as ir from '../ir/types.ts';
 import type { GatewayInfo } from './gateway.ts';
 import { compareHostnames, covers } from './hostnames.ts';
+import { buildL4Listeners, L4_PROTOCOLS } from './l4proxy.ts';
+import type { CompiledL4Route } from './l4routes.ts';
 import { comparePrecedence, type Ranked } from './precedence.ts';
 import { listenerId, type AttachedIndex } from './routes.ts';
 
 type PortHost = { host: ir.ListenerHost; secrets: string[] };
 
-export function buildProxy(g: GatewayInfo, attached: AttachedIndex): ir.ProxyConfig {
+export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route> = new Map()): ir.ProxyConfig {
   const backends = new Map<string, ir.BackendCluster>();
   const secrets = new Map<string, ir.TlsSecret>();
   // Valid listeners sharing a port share a protocol too: a mix is a ProtocolConflict, which invalidates them.
   const byPort = new Map<number, { protocol: string; hosts: PortHost[] }>();
   for (const l of g.listeners) {
-    if (!l.valid) continue;
+    if (!l.valid || L4_PROTOCOLS.has(l.spec.protocol)) continue;
     const routes = [...(attached.get(listenerId(g.key, l.spec.name))?.values() ?? [])];
     for (const { route } of routes) for (const cl of route.clusters) backends.set(cl.name, cl);
     for (const s of l.secrets) secrets.set(s.name, s.secret);
@@ -30,8 +32,11 @@ export function buildProxy(g: GatewayInfo, attached: AttachedIndex): ir.ProxyCon
       hosts.sort((a, b) => compareHostnames(a.host.hostname, b.host.hostname) || (a.host.listener < b.host.listener ? -1 : 1));
       if (protocol !== 'HTTPS') return { protocol: 'HTTP', port, hosts: hosts.map((h) => h.host) };
       const certificates = hosts.map(({ host, secrets: names }) => ({ listener: host.listener, hostname: host.hostname, secretNames: names }));
-      return { protocol: 'HTTPS', port, hosts: hosts.map((h) => h.host), certificates };
+      return { protocol: 'HTTPS', port, hosts: hosts.map((h) => h.host), certificates } satisfies ir.Listener;
     });
+  listeners.push(...buildL4Listeners(g, l4, backends));
+  // UDP may share a port number with a TCP-based listener; it comes after it.
+  listeners.sort((a, b) => a.port - b.port || (a.protocol === 'UDP' ? 1 : 0) - (b.protocol === 'UDP' ? 1 : 0));
   const sortedBackends: Record<string, ir.BackendCluster> = {};
   for (const name of [...backends.keys()].sort()) sortedBackends[name] = backends.get(name)!;
   const config: ir.ProxyConfig = { gateway: g.key, version: '', addresses: [...g.addresses], listeners, backends: sortedBackends };

@@ -4,22 +4,33 @@ import type * as gw from '../api/gateway.ts';
 import { CONTROLLER_NAME, GROUP } from '../api/gateway.ts';
 import type { ObjectStatus } from '../status/types.ts';
 import * as c from '../status/conditions.ts';
-import { attachToParent, parentGatewayKey } from './attach.ts';
+import type { RouteKind } from '../api/l4routes.ts';
+import { attachToParent, parentGatewayKey, type RouteObject } from './attach.ts';
+import type { RefProblem } from './backends.ts';
 import type { GatewayInfo } from './gateway.ts';
 import type { CompiledRoute } from './httproute.ts';
 
-export type ListenerRoutes = { route: CompiledRoute; hostnames: string[] };
+/** What attachment and route status read of a compiled route of any kind. */
+export type AttachableRoute = {
+  route: RouteObject & { kind: RouteKind };
+  namespace: string;
+  unsupported: string[];
+  validRules: number;
+  refProblems: RefProblem[];
+};
+
+export type ListenerRoutes<T extends AttachableRoute = CompiledRoute> = { route: T; hostnames: string[] };
 
 /** `gatewayKey/listenerName` → routes attached to that listener, one entry per route. */
-export type AttachedIndex = Map<string, Map<string, ListenerRoutes>>;
+export type AttachedIndex<T extends AttachableRoute = CompiledRoute> = Map<string, Map<string, ListenerRoutes<T>>>;
 
 export const listenerId = (gateway: string, listener: string) => `${gateway}/${listener}`;
 
-export function attachRoutes(
-  compiled: readonly CompiledRoute[], gateways: ReadonlyMap<string, GatewayInfo>,
+export function attachRoutes<T extends AttachableRoute>(
+  compiled: readonly T[], gateways: ReadonlyMap<string, GatewayInfo>,
   namespaceLabels: (ns: string) => Record<string, string>,
-): { attached: AttachedIndex; status: ObjectStatus[] } {
-  const attached: AttachedIndex = new Map();
+): { attached: AttachedIndex<T>; status: ObjectStatus[] } {
+  const attached: AttachedIndex<T> = new Map();
   const status: ObjectStatus[] = [];
   for (const cr of compiled) {
     const r = cr.route;
@@ -41,9 +52,9 @@ export function attachRoutes(
         accepted = c.routeAccepted(gen);
         for (const a of result.attachments) {
           const id = listenerId(parent.key, a.listener.spec.name);
-          const byRoute = attached.get(id) ?? new Map<string, ListenerRoutes>();
+          const byRoute = attached.get(id) ?? new Map<string, ListenerRoutes<T>>();
           attached.set(id, byRoute);
-          const routeKey = `${cr.namespace}/${r.metadata.name}`;
+          const routeKey = `${r.kind}/${cr.namespace}/${r.metadata.name}`;
           const prev = byRoute.get(routeKey);
           byRoute.set(routeKey, { route: cr, hostnames: [...new Set([...(prev?.hostnames ?? []), ...a.hostnames])] });
         }
@@ -51,7 +62,7 @@ export function attachRoutes(
       parents.push({ parentRef: storedParentRef(ref), controllerName: CONTROLLER_NAME, conditions: [accepted, resolved, ...partial] });
     }
     if (parents.length > 0) {
-      status.push({ apiVersion: r.apiVersion, kind: 'HTTPRoute', namespace: cr.namespace, name: r.metadata.name, generation: gen, status: { parents } });
+      status.push({ apiVersion: r.apiVersion, kind: r.kind, namespace: cr.namespace, name: r.metadata.name, generation: gen, status: { parents } });
     }
   }
   return { attached, status };
@@ -69,7 +80,7 @@ function storedParentRef(ref: gw.ParentReference): gw.ParentReference {
   return out;
 }
 
-function resolvedRefs(cr: CompiledRoute, gen: number): Condition {
+function resolvedRefs(cr: AttachableRoute, gen: number): Condition {
   const first = cr.refProblems[0];
   if (!first) return c.routeResolvedRefs(gen);
   const message = cr.refProblems.map((p) => p.message).join('; ');

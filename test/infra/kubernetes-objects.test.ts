@@ -115,6 +115,21 @@ test('spec.addresses of type IPAddress become the Service external IPs; others a
   assert.equal(plain.service.spec.externalIPs, undefined);
 });
 
+test('a UDP listener gets UDP ports, and may share its number with a TCP listener', () => {
+  const cfg: ProxyConfig = {
+    ...config(), listeners: [
+      { protocol: 'TCP', port: 5300, listener: 'tcp', route: null },
+      { protocol: 'UDP', port: 5300, listener: 'udp', route: null },
+    ],
+  };
+  const o = proxyObjects(gateway(), cfg, DEFAULT_PARAMS, IMAGE) as unknown as Record<string, Any>;
+  assert.deepEqual(o.service.spec.ports.map((p: Any) => [p.name, p.protocol, p.port]), [['tcp-5300', 'TCP', 5300], ['udp-5300', 'UDP', 5300]]);
+  const container = o.deployment.spec.template.spec.containers[0];
+  const names = container.ports.map((p: Any) => p.name);
+  assert.equal(new Set(names).size, names.length, 'container port names are unique');
+  assert.ok(container.ports.some((p: Any) => p.protocol === 'UDP' && p.containerPort === 5300));
+});
+
 const gatewayStatus = (): StatusSnapshot => [{
   apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'apps', name: 'gw', generation: 3,
   status: {
