@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { listen } from './bind.ts';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ListenerBindResult } from '../ir/apply.ts';
@@ -197,20 +198,4 @@ export class ListenerServer {
       this.server.closeIdleConnections();
     });
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      resolve(err.code ?? err.message);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve(null);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ host, port, ipv6Only: false });
-  });
 }

@@ -2,6 +2,7 @@
 // (TLS: after reading the ClientHello's SNI) and is piped both ways, half-close included. The server lives across
 // config versions: swap() changes the plan for new connections; open connections keep their upstream.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listen } from './bind.ts';
 import type { ListenerBindResult } from '../ir/apply.ts';
 import type { L4Target } from './l4-backends.ts';
 import { parseClientHello } from './sni.ts';
@@ -129,20 +130,4 @@ export class StreamServer {
     upstream.pipe(client);
     client.resume();
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      resolve(err.code ?? err.message);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve(null);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ host, port, ipv6Only: false });
-  });
 }
