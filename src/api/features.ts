@@ -3,6 +3,8 @@
 // of its tests fails. Add a name only once `npm run conformance -- --run-test <Test>` passes every test of it.
 
 export const SUPPORTED_FEATURES: readonly string[] = [
+  'GRPCRoute',
+  'GRPCRouteNamedRouteRule',
   'Gateway',
   'GatewayAddressEmpty',
   'GatewayHTTPListenerIsolation',

@@ -28,7 +28,7 @@ export type UDPRoute = KubeObject & {
 export type L4Route = TLSRoute | TCPRoute | UDPRoute;
 
 /** Every route kind Portico reads; status.parents of each is shared with other controllers. */
-export const ROUTE_KINDS = ['HTTPRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
+export const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'] as const;
 export type RouteKind = (typeof ROUTE_KINDS)[number];
 
 export function isRouteKind(kind: string): kind is RouteKind {

@@ -83,6 +83,21 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
       })),
     }),
   },
+  GRPCRoute: {
+    spec: obj({
+      parentRefs: list(obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string', sectionName: 'string', port: 'port' }, 'name')),
+      hostnames: list('string'),
+      rules: list(obj({
+        name: 'string',
+        matches: list(obj({
+          method: obj({ type: 'string', service: 'string', method: 'string' }),
+          headers: list(stringMatch),
+        })),
+        filters: list(filter),
+        backendRefs: list(obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] }, filters: list(filter) }, 'name')),
+      })),
+    }),
+  },
   TLSRoute: { spec: l4RouteSpec(true) },
   TCPRoute: { spec: l4RouteSpec(false) },
   UDPRoute: { spec: l4RouteSpec(false) },
@@ -112,7 +127,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
 };
 
 /** Kinds whose spec Kubernetes requires; translate reads it without a fallback. */
-const SPEC_REQUIRED = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'ReferenceGrant', 'Service']);
+const SPEC_REQUIRED = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'ReferenceGrant', 'Service']);
 
 /**
  * Checks one object against its kind's table. Optional fields set to null are removed (Kubernetes reads null as

@@ -1,6 +1,7 @@
 // One immutable view of every object the translator reads. Sources build it; translate() only reads it.
 import type { ConfigMap, EndpointSlice, Namespace, Secret, Service } from './core.ts';
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from './gateway.ts';
+import type { GRPCRoute } from './grpcroute.ts';
 import type { TCPRoute, TLSRoute, UDPRoute } from './l4routes.ts';
 import type { KubeObject, Origin } from './meta.ts';
 
@@ -8,6 +9,7 @@ export type ResourceSnapshot = {
   readonly gatewayClasses: readonly GatewayClass[];
   readonly gateways: readonly Gateway[];
   readonly httpRoutes: readonly HTTPRoute[];
+  readonly grpcRoutes?: readonly GRPCRoute[];
   readonly tlsRoutes: readonly TLSRoute[];
   readonly tcpRoutes: readonly TCPRoute[];
   readonly udpRoutes: readonly UDPRoute[];
@@ -26,6 +28,7 @@ export const SNAPSHOT_FIELDS = {
   GatewayClass: 'gatewayClasses',
   Gateway: 'gateways',
   HTTPRoute: 'httpRoutes',
+  GRPCRoute: 'grpcRoutes',
   TLSRoute: 'tlsRoutes',
   TCPRoute: 'tcpRoutes',
   UDPRoute: 'udpRoutes',
@@ -41,7 +44,7 @@ export type SnapshotKind = keyof typeof SNAPSHOT_FIELDS;
 
 export function emptySnapshot(): ResourceSnapshot {
   return {
-    gatewayClasses: [], gateways: [], httpRoutes: [], tlsRoutes: [], tcpRoutes: [], udpRoutes: [], referenceGrants: [],
+    gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], tlsRoutes: [], tcpRoutes: [], udpRoutes: [], referenceGrants: [],
     services: [], endpointSlices: [], secrets: [], configMaps: [], namespaces: [],
   };
 }

@@ -6,6 +6,7 @@ import type { HeaderEdit } from './filters/header-modifier.ts';
 import type { UpstreamRequest } from './filters/types.ts';
 import { stripHopByHop } from './headers.ts';
 import { answerInvalidHeaders } from './respond.ts';
+import { relayTrailers } from './trailers.ts';
 
 export type ProxyFailure = { status: number; code: string; message: string };
 
@@ -69,7 +70,7 @@ export function forward(
   }
   pending
     .then(
-      ({ statusCode, headers: upstream, body }) => {
+      ({ statusCode, headers: upstream, body, trailers }) => {
         if (res.destroyed) return discard(body);
         try {
           const out = stripHopByHop(upstream);
@@ -80,6 +81,7 @@ export function forward(
           discard(body);
           return answerInvalidHeaders(res, err);
         }
+        relayTrailers(body, trailers, res);
         relay(body, res);
       },
       (err: unknown) => {

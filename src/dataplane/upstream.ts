@@ -65,7 +65,7 @@ export class UpstreamPools {
         bodyTimeout: this.#timeouts.bodyMs,
         keepAliveTimeout: 4_000,
       };
-      pool = key.startsWith('h2c+') ? new H2CClient(key.slice(4), options) : new Pool(key, options);
+      pool = key.startsWith('h2c+') ? withH2Trailers(new H2CClient(key.slice(4), options)) : new Pool(key, options);
       this.#pools.set(key, pool);
     }
     return pool;
@@ -115,6 +115,43 @@ export function compileClusters(
       usable.push({ key, pool: pools.get(key), protocol: cluster.protocol, address: ep.address, port: ep.port, timeouts: pools.timeouts });
     }
     out.set(name, { name, listed: cluster.endpoints.length, endpoints: roundRobin(usable) });
+  }
+  return out;
+}
+
+/**
+ * undici's HTTP/2 client hands response trailers to the handler as node:http2's header object, but `request()`'s
+ * handler parses them as a raw [name, value, ...] list and finds none, so grpc-status would be lost. This converts
+ * them on the way, leaving every other handler call untouched. Every request also says it takes trailers.
+ */
+function withH2Trailers(client: H2CClient): H2CClient {
+  const dispatch = client.dispatch.bind(client);
+  client.dispatch = (opts, handler) => {
+    // `TE: trailers` (hop-by-hop, so dropped from the client's request) is the one TE value HTTP/2 allows; gRPC
+    // servers expect it, and this proxy relays trailers (trailers.ts).
+    if (opts.headers !== null && typeof opts.headers === 'object' && !Array.isArray(opts.headers) && !(Symbol.iterator in opts.headers)) {
+      opts = { ...opts, headers: { ...(opts.headers as Record<string, string>), te: 'trailers' } };
+    }
+    const h = handler as Dispatcher.DispatchHandler & { onComplete?: (trailers: unknown) => void };
+    if (typeof h.onComplete !== 'function') return dispatch(opts, handler);
+    const onComplete = (trailers: unknown) => h.onComplete!(Array.isArray(trailers) ? trailers : rawHeaders(trailers));
+    return dispatch(opts, new Proxy(h, {
+      get(target, prop) {
+        if (prop === 'onComplete') return onComplete;
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }));
+  };
+  return client;
+}
+
+function rawHeaders(headers: unknown): string[] {
+  const out: string[] = [];
+  if (headers === null || typeof headers !== 'object') return out;
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (name.startsWith(':')) continue;
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) out.push(name, String(v));
   }
   return out;
 }

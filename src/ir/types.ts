@@ -139,7 +139,7 @@ export type VirtualHost = {
 };
 
 export type RouteSource = {
-  kind: 'HTTPRoute';
+  kind: 'HTTPRoute' | 'GRPCRoute';
   namespace: string;
   name: string;
   /** Index of the rule in `spec.rules`, and of the match within the rule. */

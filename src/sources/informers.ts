@@ -16,6 +16,7 @@ export const RESOURCES: readonly Resource[] = [
   { kind: 'GatewayClass', group: GW, version: 'v1', plural: 'gatewayclasses' },
   { kind: 'Gateway', group: GW, version: 'v1', plural: 'gateways' },
   { kind: 'HTTPRoute', group: GW, version: 'v1', plural: 'httproutes' },
+  { kind: 'GRPCRoute', group: GW, version: 'v1', plural: 'grpcroutes' },
   // Served at v1 from Gateway API v1.5 (TLSRoute) and v1.6 (TCPRoute, UDPRoute); a missing CRD is reported, not fatal.
   { kind: 'TLSRoute', group: GW, version: 'v1', plural: 'tlsroutes' },
   { kind: 'TCPRoute', group: GW, version: 'v1', plural: 'tcproutes' },

@@ -1,6 +1,7 @@
 // One HTTPRoute → IR routes (one per rule match), the clusters they use, and what is wrong with it.
 // Listener-independent: attachment decides where these routes go.
 import type * as gw from '../api/gateway.ts';
+import type { GRPCRoute } from '../api/grpcroute.ts';
 import type * as ir from '../ir/types.ts';
 import { regexProblem } from '../ir/validate.ts';
 import type { BackendResolver, RefProblem } from './backends.ts';
@@ -9,7 +10,7 @@ import type { RefContext } from './mirror.ts';
 import { translateRulePolicy } from './rule-policy.ts';
 
 export type CompiledRoute = {
-  route: gw.HTTPRoute;
+  route: gw.HTTPRoute | GRPCRoute;
   namespace: string;
   routes: ir.HttpRoute[];
   clusters: ir.BackendCluster[];

@@ -1,6 +1,7 @@
 // The pure translator: ResourceSnapshot → IR per Gateway + status of every object read.
 // No I/O, clock or randomness: the same snapshot, in any order, gives identical output.
 import type * as gw from '../api/gateway.ts';
+import type { GRPCRoute } from '../api/grpcroute.ts';
 import type { L4Route } from '../api/l4routes.ts';
 import { compareObjects, type ResourceSnapshot } from '../api/snapshot.ts';
 import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
@@ -10,6 +11,7 @@ import { BackendResolver } from './backends.ts';
 import { CertificateResolver } from './certificates.ts';
 import { analyzeGateway, type GatewayInfo } from './gateway.ts';
 import { classStatus, ourClasses } from './gatewayclass.ts';
+import { compileGrpcRoute } from './grpcroute.ts';
 import { compileHttpRoute } from './httproute.ts';
 import { compileL4Route } from './l4routes.ts';
 import { buildProxy } from './proxy.ts';
@@ -19,7 +21,7 @@ import type { TranslateResult } from './result.ts';
 export { CONTROLLER_NAME } from '../api/gateway.ts';
 
 export function translate(snapshot: ResourceSnapshot): TranslateResult {
-  const sorted = <T extends gw.Gateway | gw.HTTPRoute | gw.GatewayClass | L4Route>(xs: readonly T[]) => [...xs].sort(compareObjects);
+  const sorted = <T extends gw.Gateway | gw.HTTPRoute | GRPCRoute | gw.GatewayClass | L4Route>(xs: readonly T[]) => [...xs].sort(compareObjects);
   const classes = ourClasses(sorted(snapshot.gatewayClasses));
   const classNames = new Set(classes.map((k) => k.metadata.name));
   const gateways = new Map<string, GatewayInfo>();
@@ -36,7 +38,10 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
   const namespaceLabels = (ns: string) => ({ ...(labels.get(ns) ?? {}), [NAMESPACE_NAME_LABEL]: ns });
 
   const resolver = new BackendResolver(snapshot);
-  const compiled = sorted(snapshot.httpRoutes).map((r) => compileHttpRoute(r, resolver));
+  const compiled = [
+    ...sorted(snapshot.httpRoutes).map((r) => compileHttpRoute(r, resolver)),
+    ...sorted(snapshot.grpcRoutes ?? []).map((r) => compileGrpcRoute(r, resolver)),
+  ];
   const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels);
   const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
   const l4 = attachRoutes(sorted(l4Routes).map((r) => compileL4Route(r, resolver)), gateways, namespaceLabels);

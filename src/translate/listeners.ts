@@ -8,8 +8,8 @@ import type { CertificateResolver, NamedSecret } from './certificates.ts';
 
 /** Route kinds each protocol can carry; a protocol missing here is unsupported. TLS means passthrough only. */
 const ROUTE_KINDS: Record<string, readonly string[]> = {
-  HTTP: ['HTTPRoute'],
-  HTTPS: ['HTTPRoute'],
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
   TLS: ['TLSRoute'],
   TCP: ['TCPRoute'],
   UDP: ['UDPRoute'],

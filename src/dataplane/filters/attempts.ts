@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type * as ir from '../../ir/types.ts';
 import { stripHopByHop } from '../headers.ts';
+import { relayTrailers } from '../trailers.ts';
 import { classifyUpstreamError, type ProxyFailure } from '../proxy.ts';
 import { answerInvalidHeaders } from '../respond.ts';
 import type { UsableEndpoint } from '../upstream.ts';
@@ -102,7 +103,7 @@ export function forwardWithPolicy(
     }
     pending
       .then(
-        ({ statusCode, headers, body: answer }) => {
+        ({ statusCode, headers, body: answer, trailers }) => {
           if (done || res.destroyed) return discard(answer);
           if (codes.has(statusCode) && n + 1 < maxAttempts) {
             discard(answer);
@@ -124,6 +125,7 @@ export function forwardWithPolicy(
           res.once('close', () => {
             if (!answer.readableEnded) discard(answer);
           });
+          relayTrailers(answer, trailers, res);
           answer.pipe(res);
         },
         (err: unknown) => {
