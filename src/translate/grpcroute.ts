@@ -5,7 +5,7 @@ import type * as ir from '../ir/types.ts';
 import { regexProblem } from '../ir/validate.ts';
 import type { BackendResolver, RefProblem } from './backends.ts';
 import { translateFilters } from './filters.ts';
-import type { CompiledRoute } from './httproute.ts';
+import { addRule, type CompiledRoute } from './httproute.ts';
 import type { RefContext } from './mirror.ts';
 
 /** The filter types GRPCRoute defines (ExtensionRef aside, which Portico does not support for any route). */
@@ -29,20 +29,7 @@ export function compileGrpcRoute(route: GRPCRoute, resolver: BackendResolver): C
     const f = translateFilters(filters.filter((x) => GRPC_FILTERS.has(x.type)), at, false, refs);
     problems.push(...f.problems);
     const action = forward(rule.backendRefs ?? [], at, refs, problems);
-    out.refProblems.push(...refProblems);
-    if (problems.length > 0) {
-      out.unsupported.push(...problems);
-      continue;
-    }
-    out.validRules++;
-    for (const cl of clusters) if (!out.clusters.some((c) => c.name === cl.name)) out.clusters.push(cl);
-    for (const [j, match] of irMatches.entries()) {
-      out.routes.push({
-        name: `grpcroute/${namespace}/${route.metadata.name}/rule/${i}/match/${j}`,
-        source: { kind: 'GRPCRoute', namespace, name: route.metadata.name, rule: i, match: j, ...(rule.name ? { ruleName: rule.name } : {}) },
-        match, filters: f.filters, action,
-      });
-    }
+    addRule(out, { index: i, name: rule.name, problems, refProblems, clusters, matches: irMatches, filters: f.filters, action });
   }
   return out;
 }

@@ -39,22 +39,45 @@ export function compileHttpRoute(route: gw.HTTPRoute, resolver: BackendResolver)
     problems.push(...f.problems);
     const policy = translateRulePolicy(rule, at, problems);
     const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, refs, prefixOnly, problems);
-    out.refProblems.push(...refProblems);
-    if (problems.length > 0) {
-      out.unsupported.push(...problems);
-      continue;
-    }
-    out.validRules++;
-    for (const cl of clusters) if (!out.clusters.some((c) => c.name === cl.name)) out.clusters.push(cl);
-    for (const [j, match] of irMatches.entries()) {
-      out.routes.push({
-        name: `httproute/${namespace}/${route.metadata.name}/rule/${i}/match/${j}`,
-        source: { kind: 'HTTPRoute', namespace, name: route.metadata.name, rule: i, match: j, ...(rule.name ? { ruleName: rule.name } : {}) },
-        match, filters: f.filters, action, ...policy,
-      });
-    }
+    addRule(out, { index: i, name: rule.name, problems, refProblems, clusters, matches: irMatches, filters: f.filters, action, extra: policy });
   }
   return out;
+}
+
+/** What one rule compiled to; `extra` holds rule-level settings (timeouts, retry) copied onto each route. */
+export type CompiledRule = {
+  index: number;
+  name?: string;
+  problems: string[];
+  refProblems: RefProblem[];
+  clusters: ir.BackendCluster[];
+  matches: ir.HttpMatch[];
+  filters: ir.HttpFilter[];
+  action: ir.RouteAction;
+  extra?: Partial<ir.HttpRoute>;
+};
+
+/**
+ * Adds a compiled rule to its route, HTTPRoute or GRPCRoute alike: a rule with problems is left out on its own
+ * (the spec's invalid rules and PartiallyInvalid); a good one gives one IR route per match.
+ */
+export function addRule(out: CompiledRoute, r: CompiledRule): void {
+  out.refProblems.push(...r.refProblems);
+  if (r.problems.length > 0) {
+    out.unsupported.push(...r.problems);
+    return;
+  }
+  out.validRules++;
+  for (const cl of r.clusters) if (!out.clusters.some((c) => c.name === cl.name)) out.clusters.push(cl);
+  const kind = out.route.kind;
+  const name = out.route.metadata.name;
+  for (const [j, match] of r.matches.entries()) {
+    out.routes.push({
+      name: `${kind.toLowerCase()}/${out.namespace}/${name}/rule/${r.index}/match/${j}`,
+      source: { kind, namespace: out.namespace, name, rule: r.index, match: j, ...(r.name ? { ruleName: r.name } : {}) },
+      match, filters: r.filters, action: r.action, ...r.extra,
+    });
+  }
 }
 
 function forward(refList: readonly gw.HTTPBackendRef[], at: string, refs: RefContext, prefixOnly: boolean, problems: string[]): ir.ForwardAction {
