@@ -3,6 +3,8 @@ import type { ConfigMap, EndpointSlice, Namespace, Secret, Service } from './cor
 import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from './gateway.ts';
 import type { GRPCRoute } from './grpcroute.ts';
 import type { TCPRoute, TLSRoute, UDPRoute } from './l4routes.ts';
+import type { ListenerSet } from './listenerset.ts';
+import type { BackendTLSPolicy, XBackendTrafficPolicy } from './policies.ts';
 import type { KubeObject, Origin } from './meta.ts';
 
 export type ResourceSnapshot = {
@@ -14,6 +16,9 @@ export type ResourceSnapshot = {
   readonly tcpRoutes: readonly TCPRoute[];
   readonly udpRoutes: readonly UDPRoute[];
   readonly referenceGrants: readonly ReferenceGrant[];
+  readonly listenerSets?: readonly ListenerSet[];
+  readonly backendTLSPolicies?: readonly BackendTLSPolicy[];
+  readonly backendTrafficPolicies?: readonly XBackendTrafficPolicy[];
   readonly services: readonly Service[];
   readonly endpointSlices: readonly EndpointSlice[];
   readonly secrets: readonly Secret[];
@@ -33,6 +38,9 @@ export const SNAPSHOT_FIELDS = {
   TCPRoute: 'tcpRoutes',
   UDPRoute: 'udpRoutes',
   ReferenceGrant: 'referenceGrants',
+  ListenerSet: 'listenerSets',
+  BackendTLSPolicy: 'backendTLSPolicies',
+  XBackendTrafficPolicy: 'backendTrafficPolicies',
   Service: 'services',
   EndpointSlice: 'endpointSlices',
   Secret: 'secrets',
@@ -45,6 +53,7 @@ export type SnapshotKind = keyof typeof SNAPSHOT_FIELDS;
 export function emptySnapshot(): ResourceSnapshot {
   return {
     gatewayClasses: [], gateways: [], httpRoutes: [], grpcRoutes: [], tlsRoutes: [], tcpRoutes: [], udpRoutes: [], referenceGrants: [],
+    listenerSets: [], backendTLSPolicies: [], backendTrafficPolicies: [],
     services: [], endpointSlices: [], secrets: [], configMaps: [], namespaces: [],
   };
 }

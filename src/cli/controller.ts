@@ -204,7 +204,8 @@ export async function controller(args: ControllerArgs): Promise<number> {
 /** The status subresource of Gateway API objects over the API server. */
 function statusClient(client: KubeClient, leading: () => boolean): StatusClient {
   const path = (s: ObjectStatus) => {
-    const plural = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TLSRoute: 'tlsroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes' }[s.kind];
+    const plural = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes', TLSRoute: 'tlsroutes', TCPRoute: 'tcproutes', UDPRoute: 'udproutes',
+      ListenerSet: 'listenersets', BackendTLSPolicy: 'backendtlspolicies', XBackendTrafficPolicy: 'xbackendtrafficpolicies' }[s.kind as string];
     const ns = s.namespace === undefined ? '' : `/namespaces/${encodeURIComponent(s.namespace)}`;
     return `/apis/${s.apiVersion}${ns}/${plural}/${encodeURIComponent(s.name)}`;
   };

@@ -27,14 +27,20 @@ export function formatText(status: StatusSnapshot): string {
   const lines: string[] = [];
   for (const s of status) {
     lines.push(`${s.kind} ${name(s)}  ${summary(ownConditions(s))}`.trimEnd());
-    if (s.kind === 'Gateway') {
-      const addrs = (s.status.addresses ?? []).map((a) => a.value);
+    if (s.kind === 'Gateway' || s.kind === 'ListenerSet') {
+      const addrs = s.kind === 'Gateway' ? (s.status.addresses ?? []).map((a) => a.value) : [];
       if (addrs.length > 0) lines.push(`  addresses ${addrs.join(', ')}`);
       for (const l of s.status.listeners ?? []) {
         lines.push(`  listener ${l.name}  attachedRoutes=${l.attachedRoutes}  ${summary(l.conditions)}`.trimEnd());
       }
     }
-    if (s.kind !== 'Gateway' && s.kind !== 'GatewayClass') {
+    if ('ancestors' in s.status) {
+      for (const a of s.status.ancestors ?? []) {
+        const ref = a.ancestorRef;
+        lines.push(`  ancestor ${ref.kind ?? 'Gateway'} ${ref.namespace ?? s.namespace}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ''}  ${summary(a.conditions)}`.trimEnd());
+      }
+    }
+    if ('parents' in s.status) {
       for (const p of s.status.parents ?? []) {
         const ref = p.parentRef;
         const section = ref.sectionName ? `/${ref.sectionName}` : '';
@@ -59,8 +65,9 @@ export function problems(status: StatusSnapshot): string[] {
   for (const s of status) {
     const where = `${s.kind} ${name(s)}`;
     check(where, ownConditions(s));
-    if (s.kind === 'Gateway') for (const l of s.status.listeners ?? []) check(`${where} listener ${l.name}`, l.conditions);
-    if (s.kind !== 'Gateway' && s.kind !== 'GatewayClass') for (const p of s.status.parents ?? []) check(`${where} parent ${p.parentRef.name}`, p.conditions);
+    if (s.kind === 'Gateway' || s.kind === 'ListenerSet') for (const l of s.status.listeners ?? []) check(`${where} listener ${l.name}`, l.conditions);
+    if ('parents' in s.status) for (const p of s.status.parents ?? []) check(`${where} parent ${p.parentRef.name}`, p.conditions);
+    if ('ancestors' in s.status) for (const a of s.status.ancestors ?? []) check(`${where} ancestor ${a.ancestorRef.name}`, a.conditions);
   }
   return out;
 }

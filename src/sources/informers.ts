@@ -22,6 +22,10 @@ export const RESOURCES: readonly Resource[] = [
   { kind: 'TCPRoute', group: GW, version: 'v1', plural: 'tcproutes' },
   { kind: 'UDPRoute', group: GW, version: 'v1', plural: 'udproutes' },
   { kind: 'ReferenceGrant', group: GW, version: 'v1beta1', plural: 'referencegrants' },
+  // Experimental channel: absent CRDs are reported and skipped like the L4 routes above.
+  { kind: 'ListenerSet', group: GW, version: 'v1', plural: 'listenersets' },
+  { kind: 'BackendTLSPolicy', group: GW, version: 'v1', plural: 'backendtlspolicies' },
+  { kind: 'XBackendTrafficPolicy', group: 'gateway.networking.x-k8s.io', version: 'v1alpha1', plural: 'xbackendtrafficpolicies' },
   { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces' },
   { kind: 'Service', group: '', version: 'v1', plural: 'services' },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },

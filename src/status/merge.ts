@@ -8,6 +8,7 @@ import { keepTransitionTimes, parentRefKey } from './store.ts';
 
 type Parent = { parentRef: ParentReference; controllerName: string; conditions: Condition[] };
 type Listener = { name: string; conditions: Condition[] };
+type Ancestor = { ancestorRef: ParentReference; controllerName: string; conditions: Condition[] };
 type Loose = Record<string, unknown>;
 
 /** The status to write: `ours` merged into `live` (the object's current status, or undefined), times stamped with `now`. */
@@ -19,7 +20,15 @@ export function mergeStatus(ours: ObjectStatus, live: unknown, controllerName: s
     const before = asArray<Listener>(prev.listeners);
     for (const l of st.listeners as Listener[]) l.conditions = keepTransitionTimes(l.conditions, before.find((p) => p.name === l.name)?.conditions, now);
   }
-  if (ours.kind !== 'Gateway' && ours.kind !== 'GatewayClass') {
+  if (ours.kind === 'BackendTLSPolicy' || ours.kind === 'XBackendTrafficPolicy') {
+    // Policy ancestors are shared like route parents: ours are replaced, other controllers' entries stay.
+    const before = asArray<Ancestor>(prev.ancestors);
+    const mine = ((st.ancestors ?? []) as Ancestor[]).map((a) => ({
+      ...a,
+      conditions: keepTransitionTimes(a.conditions, before.find((q) => q.controllerName === a.controllerName && sameRef(q.ancestorRef, a.ancestorRef))?.conditions, now),
+    }));
+    st.ancestors = [...before.filter((a) => a.controllerName !== controllerName), ...mine];
+  } else if (ours.kind !== 'Gateway' && ours.kind !== 'GatewayClass' && ours.kind !== 'ListenerSet') {
     const before = asArray<Parent>(prev.parents);
     const mine = ((st.parents ?? []) as Parent[]).map((p) => ({
       ...p,

@@ -68,6 +68,13 @@ function stamp(s: ObjectStatus, prev: ObjectStatus | undefined, now: string): Ob
       l.conditions = keepTransitionTimes(l.conditions, prevListeners.find((p) => p.name === l.name)?.conditions, now);
     }
   }
+  if (Array.isArray(st.ancestors)) {
+    const prevAncestors = (pst?.ancestors ?? []) as { ancestorRef: ParentReference; controllerName: string; conditions: Condition[] }[];
+    for (const a of st.ancestors as typeof prevAncestors) {
+      const key = parentKey(a.ancestorRef, a.controllerName);
+      a.conditions = keepTransitionTimes(a.conditions, prevAncestors.find((q) => parentKey(q.ancestorRef, q.controllerName) === key)?.conditions, now);
+    }
+  }
   if (Array.isArray(st.parents)) {
     const prevParents = (pst?.parents ?? []) as { parentRef: ParentReference; controllerName: string; conditions: Condition[] }[];
     for (const p of st.parents as typeof prevParents) {

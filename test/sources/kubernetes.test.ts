@@ -24,7 +24,8 @@ class FakeApiServer {
   lists = new Map<string, unknown[]>();
   served: Record<string, string[]> = {
     '/api/v1': ['namespaces', 'services', 'secrets', 'configmaps'],
-    [`/apis/${GW}/v1`]: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes', 'referencegrants'],
+    [`/apis/${GW}/v1`]: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes', 'referencegrants', 'listenersets', 'backendtlspolicies'],
+    '/apis/gateway.networking.x-k8s.io/v1alpha1': ['xbackendtrafficpolicies'],
     [`/apis/${GW}/v1beta1`]: ['referencegrants'],
     '/apis/discovery.k8s.io/v1': ['endpointslices'],
   };
