@@ -21,6 +21,8 @@ export type ControllerArgs = {
   proxyControllerAddress: string;
   /** With --infrastructure kubernetes: where the config server for the proxies listens. */
   proxyConfigListen: { host: string; port: number };
+  /** With --infrastructure host: a selectorless Service + EndpointSlice per served Gateway (see infra/host-service.ts). */
+  hostService: boolean;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -40,6 +42,10 @@ Options:
                                    Gateway in its namespace, owned by it (the leader creates them)
       --gateway-address-pool CIDR  give each Gateway without spec.addresses the next address of CIDR
                                    (e.g. 10.250.0.0/24); without it such Gateways listen on all interfaces
+      --host-service[=true|false]  (default true) with --infrastructure host: give each served Gateway with an
+                                   address a Service <gateway>-portico without selector and an EndpointSlice
+                                   to that address, labelled from spec.infrastructure, so the cluster can reach
+                                   it by name
       --leader-elect[=true|false]  (default true) only the replica holding the Lease writes status; every
                                    replica serves. --no-leader-elect or --leader-elect=false: always write
       --lease-namespace NS         namespace of the Lease (default: the pod's own namespace in a cluster, else
@@ -63,7 +69,7 @@ Stops on SIGTERM or SIGINT: requests in flight finish, then it exits 0.`;
 
 export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
   let v: Record<string, unknown>;
-  const args = leaderElectBooleans(argv);
+  const args = booleanFlags(argv, ['leader-elect', 'host-service']);
   try {
     v = parseArgs({
       args,
@@ -77,6 +83,7 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
         'gateway-address-pool': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         'leader-elect': { type: 'boolean', default: true },
+        'host-service': { type: 'boolean', default: true },
         'lease-namespace': { type: 'string' },
         'lease-name': { type: 'string', default: 'portico-controller' },
         'gateway-class': { type: 'string', multiple: true, default: [] },
@@ -110,17 +117,18 @@ export function parseControllerArgs(argv: string[]): ControllerArgs | 'help' {
     proxyImage: nonEmpty('--proxy-image', v['proxy-image'] as string),
     proxyControllerAddress: controllerAddress(v['proxy-controller-address'] as string),
     proxyConfigListen: listenAddress(v['proxy-config-listen'] as string),
+    hostService: v['host-service'] as boolean,
   };
 }
 
 /** `--leader-elect=false`, as kube-controller-manager spells it, becomes the `--no-leader-elect` parseArgs knows. */
-function leaderElectBooleans(argv: string[]): string[] {
+function booleanFlags(argv: string[], names: readonly string[]): string[] {
   return argv.map((a) => {
-    const m = /^--leader-elect=(.*)$/.exec(a);
-    if (!m) return a;
-    if (m[1] === 'true') return '--leader-elect';
-    if (m[1] === 'false') return '--no-leader-elect';
-    throw new UsageError(`portico controller: --leader-elect=${m[1]} is not true or false; use --leader-elect=false to turn leader election off`);
+    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    if (!m || !names.includes(m[1])) return a;
+    if (m[2] === 'true') return `--${m[1]}`;
+    if (m[2] === 'false') return `--no-${m[1]}`;
+    throw new UsageError(`portico controller: --${m[1]}=${m[2]} is not true or false; use --${m[1]}=false to turn it off`);
   });
 }
 

@@ -21,22 +21,34 @@ export function scopeSnapshot(snapshot: ResourceSnapshot, classes: readonly stri
 
 /** One provisioning pass: the Gateways translation accepted get proxies; proxies of Gateways we judge and dropped go. */
 export function provisionPass(provisioner: KubernetesProvisioner, snapshot: ResourceSnapshot, configs: readonly ProxyConfig[]): Promise<SyncReport> {
+  const desired = gatewaysOf(snapshot, configs);
+  const mayRemove = removableGateways(snapshot);
+  return provisioner.sync(desired, { configMaps: snapshot.configMaps, services: snapshot.services, mayRemove });
+}
+
+/** Each config with the Gateway it was translated from. */
+export function gatewaysOf(snapshot: ResourceSnapshot, configs: readonly ProxyConfig[]): { gateway: Gateway; config: ProxyConfig }[] {
   const byKey = new Map(snapshot.gateways.map((g) => [`${g.metadata.namespace}/${g.metadata.name}`, g]));
-  const desired = configs.flatMap((config) => {
+  return configs.flatMap((config) => {
     const gateway = byKey.get(config.gateway);
     return gateway ? [{ gateway, config }] : [];
   });
+}
+
+/**
+ * Whether objects Portico made for a Gateway that is not served may be deleted: the Gateway is gone, or in one of
+ * our classes but not accepted, or in a class no Portico serves. A Portico class outside our --gateway-class scope
+ * is another controller's to judge.
+ */
+export function removableGateways(snapshot: ResourceSnapshot): (namespace: string, gatewayName: string) => boolean {
+  const byKey = new Map(snapshot.gateways.map((g) => [`${g.metadata.namespace}/${g.metadata.name}`, g]));
   const ours = new Set(snapshot.gatewayClasses.filter((c) => c.spec?.controllerName === CONTROLLER_NAME).map((c) => c.metadata.name));
-  const portico = (g: Gateway | undefined) => g !== undefined && ours.has(g.spec?.gatewayClassName);
-  // Removable: the Gateway is gone, or in one of our classes but not accepted, or in a class no Portico serves. A
-  // Portico class outside our --gateway-class scope is another controller's to judge.
-  const mayRemove = (ns: string, name: string) => {
+  return (ns, name) => {
     const g = byKey.get(`${ns}/${name}`);
-    if (g === undefined || portico(g)) return true;
+    if (g === undefined || ours.has(g.spec?.gatewayClassName)) return true;
     const cls = snapshot.gatewayClasses.find((c) => c.metadata.name === g.spec?.gatewayClassName);
     return cls === undefined || cls.spec?.controllerName !== CONTROLLER_NAME;
   };
-  return provisioner.sync(desired, { configMaps: snapshot.configMaps, services: snapshot.services, mayRemove });
 }
 
 /**

@@ -22,7 +22,8 @@ import type { ObjectStatus, StatusSnapshot } from '../status/types.ts';
 import { StatusWriter, type LiveObject, type StatusClient } from '../status/writer.ts';
 import { translate } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
-import { finalizeProvisioned, provisionPass, scopeSnapshot } from './controller-kubernetes.ts';
+import { finalizeProvisioned, gatewaysOf, provisionPass, removableGateways, scopeSnapshot } from './controller-kubernetes.ts';
+import { HostServicePublisher } from '../infra/host-service.ts';
 import { ProxyChannel } from '../control/channel.ts';
 import { OwnedObjectWatch } from '../infra/owned-watch.ts';
 import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
@@ -52,6 +53,8 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const dataPlane = createDataPlane({ accessLog: null, metricsRegistry: metrics.registry, warn: (m: string) => log.warn(m) });
   const store = new ResourceStore();
   const statuses = new StatusStore();
+  const hostServices = !kubernetesInfra && args.hostService ? new HostServicePublisher(client) : null;
+  const hostServiceErrors = new Set<string>();
   const provisioner = kubernetesInfra ? new KubernetesProvisioner(client, { image: args.proxyImage, controllerAddress: args.proxyControllerAddress }) : null;
   // The proxies' config stream; their reports make Gateways Programmed, so a report triggers a pass.
   const channel = kubernetesInfra ? new ProxyChannel(client, kc, {
@@ -75,6 +78,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
         // A new leader writes the whole status at once: the previous one may have missed changes.
         onStartedLeading: () => {
           provisioner?.forget();
+          hostServices?.forget();
           if (listed) rebuilds.trigger();
         },
       })
@@ -129,6 +133,14 @@ export async function controller(args: ControllerArgs): Promise<number> {
       for (const l of r.listeners) if (!l.bound) log.error(`gateway ${r.gateway} cannot listen on ${formatHostPort(l.address, l.port)} (${l.error ?? 'not bound'})`);
     }
     for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
+    if (hostServices && leading()) {
+      const report = await hostServices.sync(gatewaysOf(snapshot, versioned), removableGateways(snapshot));
+      for (const d of report.deleted) log.info(`deleted ${d}: its Gateway is no longer served by Portico`);
+      // Passes are frequent: an error is logged when it first appears, not on every pass.
+      for (const e of report.errors) if (!hostServiceErrors.has(e)) log.warn(e);
+      hostServiceErrors.clear();
+      for (const e of report.errors) hostServiceErrors.add(e);
+    }
     const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
     await writeStatus(status, 0);
   };

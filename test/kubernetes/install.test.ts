@@ -187,6 +187,9 @@ test('the controller ServiceAccount can do what it needs and no more', async () 
     [true, 'create', 'leases.coordination.k8s.io', '-n', NS],
     [true, 'update', 'leases.coordination.k8s.io', '-n', NS],
     [true, 'create', 'events', ...other],
+    // --host-service: a Service and EndpointSlice per Gateway served by this pod.
+    [true, 'patch', 'services', ...other],
+    [true, 'delete', 'endpointslices.discovery.k8s.io', ...other],
     [false, 'update', 'gateways.gateway.networking.k8s.io', ...other],
     [false, 'create', 'httproutes.gateway.networking.k8s.io', ...other],
     [false, 'delete', 'gatewayclasses.gateway.networking.k8s.io'],
