@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { formatHostPort } from '../ir/net.ts';
-import { redact } from './redact.ts';
+import { redact } from '../ir/redact.ts';
 
 export type AdminSources = {
   registry: Registry;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { startAdminServer } from '../../src/admin/server.ts';
 import { createMetrics } from '../../src/admin/metrics.ts';
-import { redact } from '../../src/admin/redact.ts';
+import { redact } from '../../src/ir/redact.ts';
 
 async function withAdmin(t: import('node:test').TestContext, over: Partial<Parameters<typeof startAdminServer>[2]> = {}) {
   let ready = false;

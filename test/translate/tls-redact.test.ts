@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { redact } from '../../src/admin/redact.ts';
+import { redact } from '../../src/ir/redact.ts';
 import { snapshotOf } from '../../src/api/snapshot.ts';
 import { parseManifests } from '../../src/sources/parse.ts';
 import { translate } from '../../src/translate/index.ts';
