@@ -170,6 +170,8 @@ export type HttpMatch = {
   headers: (StringMatch & { name: string })[];
   query: (StringMatch & { name: string })[];
   method?: string;
+  /** A GRPCRoute match: characters in the service and method it names, which rank it (GRPCRouteRule godoc). */
+  grpc?: { service: number; method: number };
 };
 
 export type HeaderModifier = {

@@ -69,13 +69,13 @@ function translateMatch(m: GRPCRouteMatch, at: string, problems: string[]): ir.H
     else if (type !== 'Exact') problems.push(`${where}.type ${type} is not supported; use Exact or RegularExpression`);
     return { type: type as 'Exact' | 'RegularExpression', name: h.name.toLowerCase(), value: h.value };
   });
-  return { path: methodPath(m.method, `${at}.method`, problems), headers, query: [] };
+  const grpc = { service: m.method?.service?.length ?? 0, method: m.method?.method?.length ?? 0 };
+  return { path: methodPath(m.method, `${at}.method`, problems), headers, query: [], grpc };
 }
 
 /**
  * Exact service and method → Exact path. Anything else → an RE2 full match on `/<service>/<method>`, a missing
- * part matching any one segment; longer patterns rank first (precedence.ts), close to the spec's
- * "most characters in the service, then in the method".
+ * part matching any one segment. The match's `grpc` character counts rank it (precedence.ts), not the path.
  */
 export function methodPath(mm: GRPCMethodMatch | undefined, at: string, problems: string[]): ir.HttpMatch['path'] {
   if (!mm || (mm.service === undefined && mm.method === undefined)) return { type: 'PathPrefix', value: '/' };

@@ -1,4 +1,4 @@
-// Gateway API precedence across every route on a listener (HTTPRouteRule godoc), as one total order:
+// Gateway API precedence across every route on a listener (HTTPRouteRule and GRPCRouteRule godoc), as one total order:
 // route hostname specificity, then path (Exact > RegularExpression > longest PathPrefix), method, header count,
 // query count; ties go to the oldest route, then `namespace/name`, then rule order, then match order.
 // RegularExpression's rank is implementation-specific in the spec; Portico puts it between Exact and PathPrefix
@@ -26,6 +26,11 @@ export function comparePrecedence(a: Ranked, b: Ranked): number {
 }
 
 export function compareMatch(a: ir.HttpMatch, b: ir.HttpMatch): number {
+  // GRPCRoute: most characters in the service, then in the method, then most header matches, whatever the match
+  // type (GRPCRouteRule godoc). An HTTPRoute and a GRPCRoute never share a hostname (the newer one is refused).
+  if (a.grpc && b.grpc) {
+    return b.grpc.service - a.grpc.service || b.grpc.method - a.grpc.method || b.headers.length - a.headers.length;
+  }
   const pa = a.path ?? { type: 'PathPrefix', value: '/' };
   const pb = b.path ?? { type: 'PathPrefix', value: '/' };
   return PATH_RANK[pa.type] - PATH_RANK[pb.type]
