@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   await setUp();
   const logFd = openSync(values.log!, 'a');
   const controller = spawn(process.execPath, [`${repo}src/cli/main.ts`, 'controller', '--kubeconfig', values.kubeconfig!, '--infrastructure', 'host',
-    '--gateway-address-pool', POOL, '--gateway-class', CLASS, '--no-leader-elect', '--no-host-service', '--admin', values.admin!, '--log-level', 'warn'],
+    '--gateway-address-pool', POOL, '--gateway-class', CLASS, '--no-leader-elect', '--no-host-service', '--admin', values.admin!, '--log-level', process.env.PROBE_LOG_LEVEL ?? 'warn'],
     { stdio: ['ignore', logFd, logFd] });
   try {
     const address = await until('the Gateway to get an address and be Programmed', 60_000, async () => {

@@ -120,7 +120,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
         problems.set(gateway, said);
       }
       const status = statuses.update(finalizeProvisioned(result.status, report?.outcomes ?? null, channel?.proxiesOf));
-      await writeStatus(status, report?.retry === 'soon' ? STATUS_RETRY_MS : report?.retry === 'later' ? LOAD_BALANCER_RECHECK_MS : 0);
+      queueStatus(status, report?.retry === 'soon' ? STATUS_RETRY_MS : report?.retry === 'later' ? LOAD_BALANCER_RECHECK_MS : 0);
       return;
     }
     const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
@@ -142,7 +142,26 @@ export async function controller(args: ControllerArgs): Promise<number> {
       for (const e of report.errors) hostServiceErrors.add(e);
     }
     const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
-    await writeStatus(status, 0);
+    queueStatus(status, 0);
+  };
+  // Status is written beside the rebuild loop, not inside it: a route change goes live as soon as it is applied,
+  // without waiting for the API round trips of the previous pass's status. Only the latest status is written.
+  let statusNext: { status: StatusSnapshot; againMs: number } | null = null;
+  let statusWriting: Promise<void> | null = null;
+  const queueStatus = (status: StatusSnapshot, againMs: number) => {
+    statusNext = { status, againMs };
+    statusWriting ??= (async () => {
+      while (statusNext) {
+        const next: { status: StatusSnapshot; againMs: number } = statusNext;
+        statusNext = null;
+        try {
+          await writeStatus(next.status, next.againMs);
+        } catch (err) {
+          log.error({ err }, `writing status failed: ${(err as Error)?.message ?? err}; retrying on the next pass`);
+        }
+      }
+      statusWriting = null;
+    })();
   };
   /** Writes status if leading; schedules another pass after `againMs` (0: only if a write failed). */
   const writeStatus = async (status: StatusSnapshot, againMs: number) => {
@@ -161,6 +180,8 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const rebuilds = debounce(rebuild, {
     holdoffMs: 50,
     maxMs: 500,
+    // A lone change (one route written after a quiet spell) runs at once; bursts still wait out the holdoff.
+    leading: true,
     onError: (err) => log.error({ err }, `applying the new configuration failed: ${(err as Error)?.message ?? err}; the previous one stays live`),
   });
   let listed = false;
@@ -181,6 +202,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
     if (retry) clearTimeout(retry);
     rebuilds.cancel();
     await rebuilds.idle();
+    await statusWriting;
     await dataPlane.close(DRAIN_GRACE_MS);
     await channel?.close();
     await owned?.stop();

@@ -8,6 +8,11 @@ export type DebounceOptions = {
   maxMs?: number;
   /** Where an error thrown by the debounced function goes; the debouncer keeps working after it. */
   onError?: (err: unknown) => void;
+  /**
+   * Run the first trigger after a quiet period at once instead of after the holdoff: a lone change (one file saved)
+   * applies without waiting, and triggers that arrive while it runs are still gathered into one run after it.
+   */
+  leading?: boolean;
 };
 
 export type Debouncer = {
@@ -29,7 +34,9 @@ export function debounce(fn: () => void | Promise<void>, options: DebounceOption
   const max = options.maxMs ?? 200;
   const onError = options.onError ?? ((err: unknown) => console.error('portico: rebuild failed:', err));
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   let firstAt = 0;
+  let lastEnd = -Infinity;
   let pending = false;
   let running: Promise<void> | undefined;
   let cancelled = false;
@@ -44,7 +51,9 @@ export function debounce(fn: () => void | Promise<void>, options: DebounceOption
 
   const run = (): Promise<void> => {
     if (timer) clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
     timer = undefined;
+    immediate = undefined;
     if (!pending || cancelled) {
       settleIfIdle();
       return running ?? Promise.resolve();
@@ -60,6 +69,7 @@ export function debounce(fn: () => void | Promise<void>, options: DebounceOption
         onError(err);
       } finally {
         running = undefined;
+        lastEnd = Date.now();
         if (pending && !cancelled) schedule();
         settleIfIdle();
       }
@@ -76,9 +86,13 @@ export function debounce(fn: () => void | Promise<void>, options: DebounceOption
   return {
     trigger() {
       if (cancelled) return;
-      if (!pending) firstAt = Date.now();
+      const now = Date.now();
+      const quiet = !pending && !running && now - lastEnd >= holdoff;
+      if (!pending) firstAt = now;
       pending = true;
-      if (!running) schedule();
+      if (running) return;
+      if (options.leading && quiet) immediate ??= setImmediate(run);
+      else if (!immediate) schedule();
     },
     async flush() {
       while (pending || running) {
@@ -90,7 +104,9 @@ export function debounce(fn: () => void | Promise<void>, options: DebounceOption
       cancelled = true;
       pending = false;
       if (timer) clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
       timer = undefined;
+      immediate = undefined;
       settleIfIdle();
     },
     idle() {

@@ -63,3 +63,43 @@ test('cancel drops pending work', async () => {
   await d.flush();
   assert.equal(runs, 0);
 });
+
+test('leading: a trigger after a quiet period runs without waiting for the holdoff', async () => {
+  let runs = 0;
+  // An hour of holdoff: only the leading run can finish within the test.
+  const d = debounce(() => { runs++; }, { holdoffMs: 3_600_000, maxMs: 3_600_000, leading: true });
+  d.trigger();
+  d.trigger();
+  await d.idle();
+  assert.equal(runs, 1);
+  d.cancel();
+});
+
+test('leading: triggers during a run are gathered into one run after it', async () => {
+  let runs = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const d = debounce(async () => {
+    runs++;
+    if (runs === 1) await gate;
+  }, { holdoffMs: 1, maxMs: 5, leading: true });
+  d.trigger();
+  while (runs === 0) await new Promise((r) => setImmediate(r));
+  d.trigger();
+  d.trigger();
+  release();
+  await d.flush();
+  assert.equal(runs, 2);
+});
+
+test('leading: a trigger right after a run waits for the holdoff', async () => {
+  let runs = 0;
+  const d = debounce(() => { runs++; }, { holdoffMs: 3_600_000, maxMs: 3_600_000, leading: true });
+  d.trigger();
+  await d.idle();
+  d.trigger();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(runs, 1);
+  await d.flush();
+  assert.equal(runs, 2);
+});
