@@ -13,6 +13,10 @@ export type AdminSources = {
   status: () => unknown[];
   /** The live IR: one ProxyConfig per Gateway. */
   config: () => unknown[];
+  /** With `run --workers N`: the metrics of every worker summed with `registry`'s (default: `registry` alone). */
+  metrics?: () => Promise<Registry>;
+  /** With `run --workers N`: each worker and the config version it runs per Gateway (GET /workers, and in /config). */
+  workers?: () => unknown[];
 };
 
 export type AdminServer = {
@@ -61,16 +65,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, s: Ad
     case '/readyz':
       return s.isReady() ? sendText(res, 200, 'ready\n') : sendText(res, 503, 'not ready: the first config is not live yet\n');
     case '/metrics': {
-      const body = await s.registry.metrics();
-      res.writeHead(200, { 'content-type': s.registry.contentType, 'content-length': Buffer.byteLength(body) });
+      const registry = s.metrics ? await s.metrics() : s.registry;
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(body) });
       return void res.end(req.method === 'HEAD' ? undefined : body);
     }
     case '/status':
       return sendJson(res, 200, { items: s.status() });
     case '/config':
-      return sendJson(res, 200, { items: redact(s.config()) });
+      return sendJson(res, 200, s.workers ? { items: redact(s.config()), workers: s.workers() } : { items: redact(s.config()) });
+    case '/workers':
+      if (s.workers) return sendJson(res, 200, { workers: s.workers() });
+      return sendJson(res, 404, { error: 'no data-plane workers: this process serves in-process; start `portico run --workers N` to have them' });
     default:
-      return sendJson(res, 404, { error: `no admin endpoint ${path}; try /healthz, /readyz, /metrics, /status or /config` });
+      return sendJson(res, 404, { error: `no admin endpoint ${path}; try /healthz, /readyz, /metrics, /status, /config or /workers` });
   }
 }
 

@@ -56,7 +56,7 @@ export type AllowedRoutes = {
   kinds?: RouteGroupKind[];
 };
 
-export type GatewayTLSConfig = {
+export type ListenerTLSConfig = {
   mode?: 'Terminate' | 'Passthrough';
   certificateRefs?: SecretObjectReference[];
   options?: Record<string, string>;
@@ -67,7 +67,7 @@ export type Listener = {
   hostname?: string;
   port: number;
   protocol: ProtocolType;
-  tls?: GatewayTLSConfig;
+  tls?: ListenerTLSConfig;
   allowedRoutes?: AllowedRoutes;
 };
 
@@ -84,8 +84,32 @@ export type Gateway = KubeObject & {
       annotations?: Record<string, string>;
       parametersRef?: { group: string; kind: string; name: string };
     };
+    tls?: GatewayTLSConfig;
+    /** Which namespaces' ListenerSets may attach; absent means none. */
+    allowedListeners?: AllowedListeners;
   };
   status?: GatewayStatus;
+};
+
+export type AllowedListeners = {
+  namespaces?: { from?: 'All' | 'Same' | 'Selector' | 'None'; selector?: LabelSelector };
+};
+
+/** A reference to a CA bundle (ConfigMap or Secret, key `ca.crt`) or other object, by group/kind/name. */
+export type ObjectReference = { group?: string; kind?: string; name: string; namespace?: string };
+
+export type FrontendValidationSpec = { caCertificateRefs?: ObjectReference[]; mode?: string };
+
+/** Gateway `spec.tls.frontend`: client-certificate validation for every HTTPS port, or per port. */
+export type FrontendTLSConfig = {
+  default?: { validation?: FrontendValidationSpec };
+  perPort?: { port: number; tls?: { validation?: FrontendValidationSpec } }[];
+};
+
+/** Gateway `spec.tls`: what clients must present (frontend) and what the Gateway presents to backends (backend). */
+export type GatewayTLSConfig = {
+  frontend?: FrontendTLSConfig;
+  backend?: { clientCertificateRef?: SecretObjectReference };
 };
 
 export type ListenerStatus = {
@@ -97,6 +121,8 @@ export type ListenerStatus = {
 
 export type GatewayStatus = {
   addresses?: { type?: string; value: string }[];
+  /** ListenerSets attached (Accepted) to this Gateway. */
+  attachedListenerSets?: number;
   conditions?: Condition[];
   listeners?: ListenerStatus[];
 };

@@ -1,5 +1,5 @@
 // ListenerSet (gateway.networking.k8s.io/v1, experimental channel): upstream names, only the fields Portico reads.
-import type { Listener, ListenerStatus } from './gateway.ts';
+import type { AllowedListeners, Gateway, Listener, ListenerStatus } from './gateway.ts';
 import type { Condition, KubeObject } from './meta.ts';
 
 export type ParentGatewayReference = { group?: string; kind?: string; namespace?: string; name: string };
@@ -13,3 +13,9 @@ export type ListenerSet = KubeObject & {
   spec: { parentRef: ParentGatewayReference; listeners: ListenerEntry[] };
   status?: ListenerSetStatus;
 };
+
+export type { AllowedListeners } from './gateway.ts';
+
+export function allowedListenersOf(g: Gateway): AllowedListeners | undefined {
+  return g.spec.allowedListeners;
+}

@@ -29,12 +29,22 @@ export type BackendTLSPolicy = KubeObject & {
   status?: PolicyStatus;
 };
 
+/** GEP-1619, shared by HTTPRoute and GRPCRoute rules and XBackendTrafficPolicy. */
+export type SessionPersistence = {
+  sessionName?: string;
+  absoluteTimeout?: string;
+  idleTimeout?: string;
+  type?: 'Cookie' | 'Header' | string;
+  cookieConfig?: { lifetimeType?: 'Permanent' | 'Session' | string };
+};
+
 export type XBackendTrafficPolicy = KubeObject & {
   kind: 'XBackendTrafficPolicy';
   spec: {
     targetRefs: { group: string; kind: string; name: string }[];
+    /** Defaults (CRD): budget {percent: 20, interval: 10s}, minRetryRate {count: 10, interval: 1s}. */
     retryConstraint?: { budget?: { percent?: number; interval?: string }; minRetryRate?: { count?: number; interval?: string } };
-    sessionPersistence?: Record<string, unknown>;
+    sessionPersistence?: SessionPersistence;
   };
   status?: PolicyStatus;
 };

@@ -30,13 +30,36 @@ const filter = obj({
   urlRewrite: obj({ hostname: 'string', path: pathModifier }),
   requestMirror: 'any',
   extensionRef: 'any',
+  externalAuth: obj({
+    protocol: 'string',
+    backendRef: obj(backendObjectRef, 'name'),
+    grpc: obj({ allowedHeaders: list('string') }),
+    http: obj({ path: 'string', allowedHeaders: list('string'), allowedResponseHeaders: list('string') }),
+    forwardBody: obj({ maxSize: 'int' }),
+  }),
 }, 'type');
+const sessionPersistence = obj({
+  sessionName: 'string', absoluteTimeout: 'string', idleTimeout: 'string', type: 'string', cookieConfig: obj({ lifetimeType: 'string' }),
+});
 const stringMatch = obj({ type: 'string', name: 'string', value: 'string' }, 'name', 'value');
 
 const metadata = obj({
   name: 'string', namespace: 'string', generation: 'int', creationTimestamp: 'string',
   resourceVersion: 'string', uid: 'string', labels: 'stringMap', annotations: 'stringMap',
 }, 'name');
+
+const listener = obj({
+  name: 'string', hostname: 'string', port: 'port', protocol: 'string', tls: 'any',
+  allowedRoutes: obj({
+    namespaces: obj({ from: 'string', selector: labelSelector }),
+    kinds: list(obj({ group: 'string', kind: 'string' }, 'kind')),
+  }),
+}, 'name', 'port', 'protocol');
+
+const frontendValidation = obj({
+  caCertificateRefs: list(obj({ group: 'string', kind: 'string', name: 'string', namespace: 'string' }, 'kind', 'name')),
+  mode: 'string',
+});
 
 const parentRef = obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string', sectionName: 'string', port: 'port' }, 'name');
 
@@ -54,15 +77,17 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
   Gateway: {
     spec: obj({
       gatewayClassName: 'string',
-      listeners: list(obj({
-        name: 'string', hostname: 'string', port: 'port', protocol: 'string', tls: 'any',
-        allowedRoutes: obj({
-          namespaces: obj({ from: 'string', selector: labelSelector }),
-          kinds: list(obj({ group: 'string', kind: 'string' }, 'kind')),
-        }),
-      }, 'name', 'port', 'protocol'), 'name'),
+      listeners: list(listener, 'name'),
       addresses: list(obj({ type: 'string', value: 'string' })),
       infrastructure: 'any',
+      allowedListeners: obj({ namespaces: obj({ from: 'string', selector: labelSelector }) }),
+      tls: obj({
+        frontend: obj({
+          default: obj({ validation: frontendValidation }),
+          perPort: list(obj({ port: 'port', tls: obj({ validation: frontendValidation }) }, 'port'), 'port'),
+        }),
+        backend: 'any',
+      }),
     }, 'gatewayClassName', 'listeners'),
   },
   HTTPRoute: {
@@ -80,6 +105,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
         filters: list(filter),
         backendRefs: list(obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] }, filters: list(filter) }, 'name')),
         timeouts: 'any',
+        sessionPersistence,
       })),
     }),
   },
@@ -95,12 +121,19 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
         })),
         filters: list(filter),
         backendRefs: list(obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] }, filters: list(filter) }, 'name')),
+        sessionPersistence,
       })),
     }),
   },
   TLSRoute: { spec: l4RouteSpec(true) },
   TCPRoute: { spec: l4RouteSpec(false) },
   UDPRoute: { spec: l4RouteSpec(false) },
+  ListenerSet: {
+    spec: obj({
+      parentRef: obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string' }, 'name'),
+      listeners: list(listener, 'name'),
+    }, 'parentRef', 'listeners'),
+  },
   ReferenceGrant: {
     spec: obj({
       from: list(obj({ group: 'string', kind: 'string', namespace: 'string' }, 'kind', 'namespace')),
@@ -122,12 +155,34 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
     }, 'addresses')),
     ports: list(obj({ name: 'string', port: 'port', protocol: 'string', appProtocol: 'string' })),
   },
+  BackendTLSPolicy: {
+    spec: obj({
+      targetRefs: list(obj({ group: 'string', kind: 'string', name: 'string', sectionName: 'string' }, 'kind', 'name')),
+      validation: obj({
+        caCertificateRefs: list(obj({ group: 'string', kind: 'string', name: 'string' }, 'kind', 'name')),
+        wellKnownCACertificates: 'string',
+        hostname: 'string',
+        subjectAltNames: list(obj({ type: 'string', hostname: 'string', uri: 'string' }, 'type')),
+      }, 'hostname'),
+      options: 'stringMap',
+    }, 'targetRefs', 'validation'),
+  },
+  XBackendTrafficPolicy: {
+    spec: obj({
+      targetRefs: list(obj({ group: 'string', kind: 'string', name: 'string' }, 'kind', 'name')),
+      retryConstraint: obj({
+        budget: obj({ percent: 'int', interval: 'string' }),
+        minRetryRate: obj({ count: 'int', interval: 'string' }),
+      }),
+      sessionPersistence,
+    }, 'targetRefs'),
+  },
   Secret: { type: 'string', data: 'stringMap', stringData: 'stringMap' },
   ConfigMap: { data: 'stringMap' },
 };
 
 /** Kinds whose spec Kubernetes requires; translate reads it without a fallback. */
-const SPEC_REQUIRED = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'ReferenceGrant', 'Service']);
+const SPEC_REQUIRED = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'ReferenceGrant', 'ListenerSet', 'Service', 'BackendTLSPolicy', 'XBackendTrafficPolicy']);
 
 /**
  * Checks one object against its kind's table. Optional fields set to null are removed (Kubernetes reads null as

@@ -30,6 +30,7 @@ export function formatText(status: StatusSnapshot): string {
     if (s.kind === 'Gateway' || s.kind === 'ListenerSet') {
       const addrs = s.kind === 'Gateway' ? (s.status.addresses ?? []).map((a) => a.value) : [];
       if (addrs.length > 0) lines.push(`  addresses ${addrs.join(', ')}`);
+      if (s.kind === 'Gateway' && s.status.attachedListenerSets !== undefined) lines.push(`  attachedListenerSets=${s.status.attachedListenerSets}`);
       for (const l of s.status.listeners ?? []) {
         lines.push(`  listener ${l.name}  attachedRoutes=${l.attachedRoutes}  ${summary(l.conditions)}`.trimEnd());
       }

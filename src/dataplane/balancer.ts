@@ -26,11 +26,13 @@ export function compileWeightedChoice<T>(items: readonly { value: T; weight: num
   };
 }
 
-export type RoundRobin<T> = { next(): T | undefined };
+/** `items`: every endpoint in turn order, for choosers that pick one by identity (session persistence). */
+export type RoundRobin<T> = { next(): T | undefined; readonly items: readonly T[] };
 
 export function roundRobin<T>(items: readonly T[]): RoundRobin<T> {
   let i = 0;
   return {
+    items,
     next() {
       if (items.length === 0) return undefined;
       const item = items[i];

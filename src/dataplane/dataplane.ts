@@ -159,7 +159,10 @@ class PorticoDataPlane implements DataPlane {
     const previous = this.#compiled.get(config.gateway);
     if (previous !== undefined && config.version !== '' && previous.version === config.version) {
       this.#warnings.still(previous.warnings);
-      for (const p of previous.ports) if (isHttp(p) && p.tls) this.#contexts.keep(p.tls.contextIds);
+      for (const p of previous.ports) {
+        if (isHttp(p) && p.tls) this.#contexts.keep(p.tls.contextIds);
+        if (p.kind === 'tls') this.#contexts.keep(p.plan.contextIds ?? []);
+      }
       return previous;
     }
     const warnings: string[] = [];
@@ -172,7 +175,7 @@ class PorticoDataPlane implements DataPlane {
     const routes = new Set<string>();
     const ports = config.listeners.map((listener): CompiledPort => {
       const port = listener.port;
-      if (listener.protocol === 'TLS') return { kind: 'tls', port, plan: compileTlsPassthrough(listener, config.backends, this.#allowLoopback) };
+      if (listener.protocol === 'TLS') return { kind: 'tls', port, plan: compileTlsPassthrough(listener, config.backends, this.#allowLoopback, config.secrets ?? {}, this.#contexts) };
       if (listener.protocol === 'TCP') return { kind: 'tcp', port, plan: compileTcpForward(listener, config.backends, this.#allowLoopback) };
       if (listener.protocol === 'UDP') return { kind: 'udp', port, plan: compileUdpForward(listener, config.backends, this.#allowLoopback) };
       const router: Router = compileRouter(listener, clusters);

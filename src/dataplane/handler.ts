@@ -14,8 +14,11 @@ import { forwardWithPolicy } from './filters/attempts.ts';
 import { isPreflight } from './filters/cors.ts';
 import type { HeaderEdit } from './filters/header-modifier.ts';
 import { sendMirrors } from './filters/mirror.ts';
-import { pickBackend, requestHasBody } from './filters/route-policy.ts';
+import { pickBackend, requestHasBody, type BackendPick } from './filters/route-policy.ts';
+import type { UpstreamRequest } from './filters/types.ts';
+import type { RedirectAction } from '../ir/types.ts';
 import type { CompiledRoute, Router } from './router.ts';
+import type { RuntimeCluster, UsableEndpoint } from './upstream.ts';
 import { isTunnel, openTunnel } from './upgrade.ts';
 
 const CLIENT_CLOSED = 499;
@@ -105,30 +108,60 @@ function dispatch(
     case 'DirectResponse':
       return sendText(res, action.status, action.body ?? '', responseEdits);
     case 'Forward':
-      return forwardRoute(route, target, req, res, outcome, responseEdits);
+      return forwardRoute(snap, host, route, target, req, res, outcome, responseEdits);
   }
 }
 
 function forwardRoute(
-  route: CompiledRoute, target: RequestTarget, req: IncomingMessage, res: ServerResponse, outcome: Outcome, routeEdits: readonly HeaderEdit[],
+  snap: Snapshot, host: string, route: CompiledRoute, target: RequestTarget, req: IncomingMessage, res: ServerResponse, outcome: Outcome,
+  routeEdits: readonly HeaderEdit[],
 ): void {
   const policy = route.policy;
-  const picked = pickBackend(policy, route.backends);
+  // Session persistence: the endpoint the request's token names, when it still exists, replaces the balancing.
+  const sticky = policy?.session ? policy.session.choose(req.headers, schemeOf(req) === 'https', () => pickBackend(policy, route.backends)) : null;
+  const picked = sticky !== null ? sticky.backend : pickBackend(policy, route.backends);
   if (picked === undefined) return sendText(res, 500, 'route has no backend with a non-zero weight', routeEdits);
   // A backendRef's response filters run first, then the rule's: the rule has the last word on what the client sees.
-  const edits = picked.filters ? [...picked.filters.response, ...routeEdits] : routeEdits;
+  let edits = picked.filters ? [...picked.filters.response, ...routeEdits] : routeEdits;
+  if (sticky?.edit) edits = [...edits, sticky.edit];
   const cluster = picked.cluster;
   if (cluster === null) return sendText(res, 500, 'route backend reference is invalid', edits);
   outcome.backend = cluster.name;
-  const managed = policy !== null && (policy.attempts !== null || policy.mirrors.length > 0);
-  const endpoint = managed ? undefined : cluster.endpoints.next();
-  if (!managed && endpoint === undefined) return sendText(res, 503, 'no usable endpoint for this backend', edits);
+  const auth = policy?.auth ?? null;
+  if (picked.redirect !== null && auth === null) return redirectTo(snap, host, route, target, req, res, picked.redirect, edits);
+  const managed = policy !== null && (policy.attempts !== null || policy.mirrors.length > 0 || auth !== null);
+  const endpoint = sticky !== null ? sticky.endpoint : managed ? undefined : cluster.endpoints.next();
+  if ((sticky !== null || !managed) && endpoint === undefined && picked.redirect === null) return sendText(res, 503, 'no usable endpoint for this backend', edits);
 
   const headers = upstreamHeaders({ headers: req.headers, host: req.headers.host, remoteAddress: req.socket.remoteAddress }, schemeOf(req));
   const up = { path: target.path, rawQuery: target.rawQuery, headers };
   for (const edit of route.filters.request) edit(up);
   dropHopByHop(up.headers);
-  let body = requestHasBody(req.headers) ? (req as Readable) : null;
+  const body = requestHasBody(req.headers) ? (req as Readable) : null;
+  // The authorization service sees the request as the rule's filters left it; nothing goes upstream before it allows.
+  if (auth !== null) {
+    return auth.check(req, res, up, body, edits, (checked) => {
+      if (picked.redirect !== null) return redirectTo(snap, host, route, target, req, res, picked.redirect, edits);
+      sendUpstream(route, req, res, picked, cluster, endpoint, managed, sticky !== null, up, checked, edits);
+    });
+  }
+  sendUpstream(route, req, res, picked, cluster, endpoint, managed, sticky !== null, up, body, edits);
+}
+
+function redirectTo(
+  snap: Snapshot, host: string, route: CompiledRoute, target: RequestTarget, req: IncomingMessage, res: ServerResponse,
+  action: RedirectAction, edits: readonly HeaderEdit[],
+): void {
+  const location = buildLocation(action, { scheme: schemeOf(req), host, listenerPort: snap.port, path: target.path, rawQuery: target.rawQuery }, route.prefix);
+  sendText(res, action.statusCode, '', edits, { location });
+}
+
+function sendUpstream(
+  route: CompiledRoute, req: IncomingMessage, res: ServerResponse, picked: BackendPick, cluster: RuntimeCluster,
+  endpoint: UsableEndpoint | undefined, managed: boolean, pinned: boolean, up: UpstreamRequest, clientBody: Readable | null, edits: readonly HeaderEdit[],
+): void {
+  const policy = route.policy;
+  let body = clientBody;
   // Mirrors see the request as the rule's filters left it, before any backendRef's own filters.
   if (policy !== null && policy.mirrors.length > 0) body = sendMirrors(policy.mirrors, req.method ?? 'GET', up, body) ?? body;
   if (picked.filters) {
@@ -146,8 +179,10 @@ function forwardRoute(
     if (tunnelEnd === undefined) return sendText(res, 503, 'no usable endpoint for this backend', edits);
     return openTunnel(req, res, tunnelEnd, up, edits, onFailure);
   }
-  if (endpoint !== undefined) return forward(req, res, endpoint.pool, up, edits, onFailure);
-  forwardWithPolicy(req, res, () => cluster.endpoints.next(), up, body, edits, policy?.attempts ?? {}, onFailure);
+  if (!managed && endpoint !== undefined) return forward(req, res, endpoint.pool, up, edits, onFailure);
+  // A pinned session stays on its endpoint for every attempt: the token the client gets names it.
+  const next = pinned ? () => endpoint : () => cluster.endpoints.next();
+  forwardWithPolicy(req, res, next, up, body, edits, policy?.attempts ?? {}, onFailure, policy?.budgets?.get(cluster.name));
 }
 
 /** The scheme the client used: TLS sockets (HTTPS listeners) carry `encrypted`. */

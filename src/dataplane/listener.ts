@@ -95,6 +95,7 @@ export class ListenerServer {
       const server = current === null ? createServer(httpOptions) : createHttpsServer({
         ...httpOptions,
         ...current.plan.defaultCredentials,
+        ...current.plan.clientAuth,
         ALPNProtocols: ALPN_PROTOCOLS,
         // Reads the plan at handshake time, so a swap applies to the next handshake and never to an open connection.
         SNICallback: (servername, cb) => cb(null, current.plan.select(servername)),
@@ -129,6 +130,8 @@ export class ListenerServer {
       const previous = this.#tls.plan;
       this.#tls.plan = tls;
       if (previous.defaultId !== tls.defaultId) (this.server as HttpsServer).setSecureContext(tls.defaultCredentials);
+      // node:tls reads these server fields for each new connection (setSecureContext leaves them alone).
+      Object.assign(this.server, tls.clientAuth);
     }
     this.#snapshot = this.#withPort(snapshot);
   }
@@ -145,7 +148,12 @@ export class ListenerServer {
       for (const listener of http1) listener.call(this.server, socket);
     };
     if (this.tls) {
-      this.server.on(event, (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? this.#h2.accept(socket) : toHttp1(socket)));
+      this.server.on(event, (socket: TLSSocket) => {
+        // The version or cipher the port negotiated is outside the tls.options of the listener the SNI chose.
+        if (this.#tls !== null && !this.#tls.plan.accepts(socket)) return void socket.destroy();
+        if (socket.alpnProtocol === 'h2') this.#h2.accept(socket);
+        else toHttp1(socket);
+      });
       return;
     }
     this.server.on(event, (socket: Socket) => {

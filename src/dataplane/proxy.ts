@@ -4,9 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { HeaderEdit } from './filters/header-modifier.ts';
 import type { UpstreamRequest } from './filters/types.ts';
-import { stripHopByHop } from './headers.ts';
-import { answerInvalidHeaders } from './respond.ts';
-import { relayTrailers } from './trailers.ts';
+import { dispatchRelay, Relay } from './relay.ts';
 
 export type ProxyFailure = { status: number; code: string; message: string };
 
@@ -26,24 +24,6 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-/** undici's body emits RequestAbortedError when destroyed unread: without a listener that would end the process. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => {});
-  body.destroy();
-}
-
-/**
- * Streams the upstream body to the client. Plain `pipe` rather than `stream.pipeline`: pipeline builds and aborts an
- * AbortController on every completion, which costs ~40 µs of CPU per request (it builds a DOMException with a stack).
- */
-function relay(body: Dispatcher.ResponseData['body'], res: ServerResponse): void {
-  body.once('error', () => res.destroy());
-  res.once('close', () => {
-    if (!body.readableEnded) discard(body);
-  });
-  body.pipe(res);
-}
-
 export function forward(
   req: IncomingMessage,
   res: ServerResponse,
@@ -52,43 +32,15 @@ export function forward(
   responseEdits: readonly HeaderEdit[],
   onFailure: (failure: ProxyFailure) => void,
 ): void {
-  const abort = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
-  let pending: Promise<Dispatcher.ResponseData>;
+  const relay = new Relay(res, responseEdits, (err) => onFailure(classifyUpstreamError(err)));
   try {
-    pending = pool.request({
+    dispatchRelay(pool, {
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: up.rawQuery === '' ? up.path : `${up.path}?${up.rawQuery}`,
-      headers: up.headers,
+      headers: up.headers as Record<string, string | string[]>,
       body: hasBody(req) ? req : null,
-      signal: abort.signal,
-    });
+    }, relay);
   } catch (err) {
-    return onFailure(classifyUpstreamError(err));
+    onFailure(classifyUpstreamError(err));
   }
-  pending
-    .then(
-      ({ statusCode, headers: upstream, body, trailers }) => {
-        if (res.destroyed) return discard(body);
-        try {
-          const out = stripHopByHop(upstream);
-          for (const edit of responseEdits) edit(out);
-          res.writeHead(statusCode, out);
-        } catch (err) {
-          // A response filter wrote a header node:http refuses: this request gets a 500, the process lives on.
-          discard(body);
-          return answerInvalidHeaders(res, err);
-        }
-        relayTrailers(body, trailers, res);
-        relay(body, res);
-      },
-      (err: unknown) => {
-        if (abort.signal.aborted) return;
-        onFailure(classifyUpstreamError(err));
-      },
-    )
-    // Last line of defence: an exception here would be an unhandled rejection, which ends the process.
-    .catch(() => res.destroy());
 }

@@ -1,7 +1,8 @@
-// One TCP server per bound address:port for TCP and TLS-passthrough listeners. Each connection picks its target once
-// (TLS: after reading the ClientHello's SNI) and is piped both ways, half-close included. The server lives across
-// config versions: swap() changes the plan for new connections; open connections keep their upstream.
+// One TCP server per bound address:port for TCP and TLS listeners. Each connection picks its target once (TLS: after
+// reading the ClientHello's SNI; Terminate listeners then complete the handshake here) and is piped both ways, half-close
+// included. The server lives across config versions: swap() changes the plan for new connections; open ones keep theirs.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { listen } from './bind.ts';
 import type { ListenerBindResult } from '../ir/apply.ts';
 import type { L4Target } from './l4-backends.ts';
@@ -11,7 +12,14 @@ import { parseClientHello } from './sni.ts';
 export type StreamPlan = {
   sni: boolean;
   /** The target for a connection (serverName: the SNI, or null without one), or undefined to close it. */
-  choose(serverName: string | null): L4Target | undefined;
+  choose(serverName: string | null): StreamTarget | undefined;
+  /** The cached secure contexts the plan terminates with, kept while it is in use. */
+  contextIds?: readonly string[];
+};
+
+export type StreamTarget = L4Target & {
+  /** TLS Terminate: complete the handshake with `context` first, then forward the plain stream. */
+  terminate?: { context: SecureContext; accepts(socket: TLSSocket): boolean };
 };
 
 export type StreamLimits = {
@@ -109,12 +117,32 @@ export class StreamServer {
     client.once('end', onEnd);
   }
 
-  #forward(client: Socket, target: L4Target | undefined, head: Buffer[]): void {
+  #forward(client: Socket, target: StreamTarget | undefined, head: Buffer[]): void {
     if (target === undefined) {
       // Accepted, then closed: clients see EOF (or a reset), never "connection refused".
       client.destroy();
       return;
     }
+    if (target.terminate) return this.#terminate(client, target, target.terminate, head);
+    this.#pipe(client, target, head);
+  }
+
+  /** The ClientHello already read goes back in front of the stream; node:tls reads it from there. */
+  #terminate(client: Socket, target: L4Target, t: NonNullable<StreamTarget['terminate']>, head: Buffer[]): void {
+    client.unshift(Buffer.concat(head));
+    const tls = new TLSSocket(client, { isServer: true, secureContext: t.context });
+    this.#sockets.add(tls);
+    tls.once('close', () => this.#sockets.delete(tls));
+    tls.on('error', () => tls.destroy());
+    client.setTimeout(this.#limits.helloTimeoutMs, () => client.destroy());
+    tls.once('secure', () => {
+      client.setTimeout(0);
+      if (!t.accepts(tls)) return void tls.destroy();
+      this.#pipe(tls, target, []);
+    });
+  }
+
+  #pipe(client: Socket, target: L4Target, head: Buffer[]): void {
     const upstream = connect({ host: target.address, port: target.port, family: target.family, allowHalfOpen: true });
     this.#sockets.add(upstream);
     upstream.once('close', () => {

@@ -3,6 +3,7 @@
 // upstream connection, sends the filtered request head with its Upgrade, relays the 101 and pipes bytes both ways.
 // A backend that answers anything but 101 is relayed as a plain response.
 import { request as httpRequest, ServerResponse, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HeaderEdit } from './filters/header-modifier.ts';
@@ -11,6 +12,7 @@ import { stripHopByHop } from './headers.ts';
 import { classifyUpstreamError, type ProxyFailure } from './proxy.ts';
 import { answerInvalidHeaders } from './respond.ts';
 import type { UsableEndpoint } from './upstream.ts';
+import { tlsConnectOptions } from './upstream-tls.ts';
 
 /** Responses that became tunnels: their 'finish' must not end the socket. */
 const tunnels = new WeakSet<ServerResponse>();
@@ -65,18 +67,24 @@ export function openTunnel(
 ): void {
   // dropHopByHop took Connection and Upgrade off: this hop needs them back.
   const headers = { ...up.headers, connection: 'Upgrade', upgrade: req.headers.upgrade ?? '' };
+  const tls = endpoint.tls;
+  if (tls?.invalid !== undefined) {
+    return onFailure(classifyUpstreamError(Object.assign(new Error(`BackendTLSPolicy ${tls.policy} cannot be used: ${tls.invalid}`), { code: 'PORTICO_BACKEND_TLS_INVALID' })));
+  }
   let upstream: ClientRequest;
   try {
-    upstream = httpRequest({
+    const options = {
       host: endpoint.address,
       port: endpoint.port,
       method: req.method ?? 'GET',
       path: up.rawQuery === '' ? up.path : `${up.path}?${up.rawQuery}`,
       headers,
-      agent: false,
+      agent: false as const,
       setHost: false,
       timeout: endpoint.timeouts.connectMs + endpoint.timeouts.headersMs,
-    });
+    };
+    // A BackendTLSPolicy covers tunnels too: same SNI, trust and client certificate as the pool's connections.
+    upstream = tls ? httpsRequest({ ...options, ...tlsConnectOptions(tls) }) : httpRequest(options);
   } catch (err) {
     // A request filter produced a header node:http refuses.
     return answerInvalidHeaders(res, err);

@@ -2,10 +2,11 @@
 // H2CClient multiplexing one HTTP/2 cleartext connection), kept across config versions while any config still lists
 // the endpoint, closed (after its requests finish) once none does.
 import { isIP } from 'node:net';
-import { H2CClient, Pool, type Dispatcher } from 'undici';
+import { Client, H2CClient, Pool, type Dispatcher } from 'undici';
 import { formatHostPort, mayReachThisHost } from '../ir/net.ts';
 import type * as ir from '../ir/types.ts';
 import { roundRobin, type RoundRobin } from './balancer.ts';
+import { tlsConnectOptions, tlsKey } from './upstream-tls.ts';
 
 export type UpstreamTimeouts = { connectMs: number; headersMs: number; bodyMs: number };
 
@@ -18,6 +19,8 @@ export type UsableEndpoint = {
   address: string;
   port: number;
   timeouts: UpstreamTimeouts;
+  /** The cluster's BackendTLSPolicy settings: connections the pool does not make must use them too (tlsConnectOptions). */
+  tls?: ir.BackendTls;
 };
 
 export type RuntimeCluster = {
@@ -27,9 +30,14 @@ export type RuntimeCluster = {
   endpoints: RoundRobin<UsableEndpoint>;
 };
 
-/** h2c endpoints get their own key: the same address may also be listed by an HTTP/1.1 cluster. */
-export function endpointKey(ep: ir.Endpoint, protocol: ir.BackendProtocol = 'http1'): string {
-  const origin = `http://${formatHostPort(ep.address, ep.port)}`;
+/**
+ * h2c endpoints get their own key: the same address may also be listed by an HTTP/1.1 cluster. TLS endpoints are
+ * keyed by their TLS settings too (`#digest`); over TLS, h2c clusters (gRPC) speak HTTP/2 chosen by ALPN (`h2+`).
+ */
+export function endpointKey(ep: ir.Endpoint, protocol: ir.BackendProtocol = 'http1', tls?: ir.BackendTls): string {
+  const hostPort = formatHostPort(ep.address, ep.port);
+  if (tls) return `${protocol === 'h2c' ? 'h2+' : ''}https://${hostPort}#${tlsKey(tls)}`;
+  const origin = `http://${hostPort}`;
   return protocol === 'h2c' ? `h2c+${origin}` : origin;
 }
 
@@ -56,9 +64,13 @@ export class UpstreamPools {
     return this.#timeouts;
   }
 
-  get(key: string): Dispatcher {
+  /** `tls`: the settings `key` was made from (endpointKey), needed to create the pool on first use. */
+  get(key: string, tls?: ir.BackendTls): Dispatcher {
     let pool = this.#pools.get(key);
-    if (pool === undefined) {
+    if (pool === undefined && tls) {
+      pool = tlsPool(key, tls, this.#timeouts);
+      this.#pools.set(key, pool);
+    } else if (pool === undefined) {
       const options = {
         connectTimeout: this.#timeouts.connectMs,
         headersTimeout: this.#timeouts.headersMs,
@@ -104,19 +116,55 @@ export function compileClusters(
   const out = new Map<string, RuntimeCluster>();
   for (const [name, cluster] of Object.entries(backends)) {
     const usable: UsableEndpoint[] = [];
+    if (cluster.tls?.invalid !== undefined && cluster.endpoints.length > 0) {
+      warn(`backend ${cluster.name}: BackendTLSPolicy ${cluster.tls.policy} cannot be used (${cluster.tls.invalid}); its requests answer 502`);
+    }
     for (const ep of cluster.endpoints) {
       const why = refuseEndpoint(ep.address, allowLoopback);
       if (why !== null) {
         warn(`backend ${cluster.name}: endpoint ${ep.address}:${ep.port} ${why}`);
         continue;
       }
-      const key = endpointKey(ep, cluster.protocol);
+      const key = endpointKey(ep, cluster.protocol, cluster.tls);
       used.add(key);
-      usable.push({ key, pool: pools.get(key), protocol: cluster.protocol, address: ep.address, port: ep.port, timeouts: pools.timeouts });
+      const endpoint: UsableEndpoint = { key, pool: pools.get(key, cluster.tls), protocol: cluster.protocol, address: ep.address, port: ep.port, timeouts: pools.timeouts };
+      if (cluster.tls) endpoint.tls = cluster.tls;
+      usable.push(endpoint);
     }
     out.set(name, { name, listed: cluster.endpoints.length, endpoints: roundRobin(usable) });
   }
   return out;
+}
+
+/** A pool speaking TLS to one endpoint; the key's `#digest` is only for telling settings apart. */
+function tlsPool(key: string, tls: ir.BackendTls, timeouts: UpstreamTimeouts): Dispatcher {
+  const h2 = key.startsWith('h2+');
+  const origin = key.slice(h2 ? 3 : 0, key.indexOf('#'));
+  const options = {
+    connectTimeout: timeouts.connectMs,
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+    keepAliveTimeout: 4_000,
+    connect: tls.invalid === undefined ? tlsConnectOptions(tls) : refuseToConnect(tls),
+  };
+  const pool = h2 ? withH2Trailers(new Client(origin, { ...options, allowH2: true })) : new Pool(origin, options);
+  return withServerName(pool, tls.serverName);
+}
+
+/** A policy without a usable trust anchor: every connection attempt fails at once, so its requests answer 502. */
+function refuseToConnect(tls: ir.BackendTls): (opts: unknown, callback: (err: Error, socket: null) => void) => void {
+  const message = `BackendTLSPolicy ${tls.policy} cannot be used: ${tls.invalid}`;
+  return (_opts, callback) => callback(Object.assign(new Error(message), { code: 'PORTICO_BACKEND_TLS_INVALID' }), null);
+}
+
+/**
+ * undici takes each request's SNI from its Host header (and reconnects when it changes); the policy's hostname is
+ * the SNI for every request, whatever Host the client sent.
+ */
+function withServerName<T extends Dispatcher>(d: T, servername: string): T {
+  const dispatch = d.dispatch.bind(d);
+  d.dispatch = (opts, handler) => dispatch({ ...opts, servername } as Dispatcher.DispatchOptions, handler);
+  return d;
 }
 
 /**
@@ -124,7 +172,7 @@ export function compileClusters(
  * handler parses them as a raw [name, value, ...] list and finds none, so grpc-status would be lost. This converts
  * them on the way, leaving every other handler call untouched. Every request also says it takes trailers.
  */
-function withH2Trailers(client: H2CClient): H2CClient {
+function withH2Trailers<T extends Dispatcher>(client: T): T {
   const dispatch = client.dispatch.bind(client);
   client.dispatch = (opts, handler) => {
     // `TE: trailers` (hop-by-hop, so dropped from the client's request) is the one TE value HTTP/2 allows; gRPC

@@ -27,8 +27,9 @@ export type ProxyConfig = {
 export type Listener = HttpListener | HttpsListener | TlsListener | TcpListener | UdpListener;
 
 /**
- * TLS passthrough: the ClientHello's SNI picks a listener host (most specific hostname first, as on HTTP), then one of
- * its routes (exact, then longest wildcard); the connection, still encrypted, is piped to a backend. No match: closed.
+ * TLSRoutes by SNI: the ClientHello's SNI picks a listener host (most specific hostname first, as on HTTP), then one
+ * of its routes (exact, then longest wildcard); the connection is piped to a backend still encrypted (passthrough) or
+ * after the data plane completed the handshake (terminate; both may share a port). No match: closed.
  */
 export type TlsListener = {
   protocol: 'TLS';
@@ -40,6 +41,11 @@ export type TlsListener = {
 export type TlsListenerHost = {
   listener: string;
   hostname: string | null;
+  /**
+   * Terminate mode: the handshake is completed with these certificates and the plain stream goes to the backend.
+   * Absent: passthrough, the still-encrypted stream goes to the backend.
+   */
+  terminate?: TlsTermination;
   /** Most specific hostname first; at most one route per hostname (the oldest TLSRoute claiming it). */
   routes: SniRoute[];
 };
@@ -98,6 +104,29 @@ export type HttpsListener = {
   hosts: ListenerHost[];
   /** One per entry of `hosts`, in the same order: the certificate a handshake for that hostname gets. */
   certificates: ListenerCertificate[];
+  /** Client-certificate validation for the whole port (Gateway `spec.tls.frontend`, per port or default). */
+  clientValidation?: ClientValidation;
+};
+
+/** Asks every client of the port for a certificate signed by one of `caCertificates`. */
+export type ClientValidation = {
+  /** PEM CA certificates, each already checked to parse. */
+  caCertificates: string[];
+  /** AllowValidOnly: a handshake without a valid client certificate fails. AllowInsecureFallback: asked, not required. */
+  mode: 'AllowValidOnly' | 'AllowInsecureFallback';
+};
+
+/** Listener `tls.options` Portico understands; absent fields take the defaults (TLS 1.2 minimum, modern AEAD ciphers). */
+export type TlsOptions = {
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher names (TLS 1.2) and TLS 1.3 suite names, in preference order. */
+  ciphers?: string[];
+};
+
+export type TlsTermination = {
+  /** Names in `ProxyConfig.secrets`, as ListenerCertificate.secretNames. */
+  secretNames: string[];
+  options?: TlsOptions;
 };
 
 /**
@@ -112,6 +141,7 @@ export type ListenerCertificate = {
    * `secrets`: redaction digests every field of that name.
    */
   secretNames: string[];
+  options?: TlsOptions;
 };
 
 /** A certificate chain and its private key, PEM, already checked to parse and to belong together. */
@@ -159,6 +189,25 @@ export type HttpRoute = {
   action: RouteAction;
   timeouts?: RouteTimeouts;
   retry?: RetryPolicy;
+  /** GEP-1619: requests carrying the session's cookie or header go back to the endpoint it names. */
+  sessionPersistence?: SessionPersistence;
+};
+
+/**
+ * The gateway issues a token naming the chosen endpoint (an opaque id the data plane derives from the cluster name and
+ * endpoint address); a later request carrying it goes to that endpoint while the config lists it, else is balanced
+ * as usual and gets a new token. Each rule is its own session: a token from another rule is ignored.
+ */
+export type SessionPersistence = {
+  type: 'Cookie' | 'Header';
+  /** The cookie or header name. */
+  name: string;
+  /** Cookie only: `Permanent` gives the cookie Max-Age = absoluteTimeoutSeconds; `Session` sets no expiry. */
+  lifetime: 'Session' | 'Permanent';
+  /** The session ends this long after it was established, however much it is used. */
+  absoluteTimeoutSeconds?: number;
+  /** The session ends when unused this long; every answer then renews the token. */
+  idleTimeoutSeconds?: number;
 };
 
 export type StringMatch = { type: 'Exact' | 'RegularExpression'; value: string };
@@ -189,7 +238,28 @@ export type HttpFilter =
   | { type: 'ResponseHeaderModifier'; modifier: HeaderModifier }
   | { type: 'URLRewrite'; hostname?: string; path?: PathModifier }
   | RequestMirrorFilter
-  | { type: 'CORS'; cors: CorsPolicy };
+  | { type: 'CORS'; cors: CorsPolicy }
+  | ExternalAuthFilter;
+
+/**
+ * GEP-1494: before the request goes upstream (after the rule's request filters), the authorization service is asked.
+ * HTTP: the same method and path (prefixed with `pathPrefix`) with the allowed headers; 200 allows, anything else is
+ * the answer the client gets. GRPC: envoy.service.auth.v3.Authorization/Check. Unreachable or too slow: 403.
+ */
+export type ExternalAuthFilter = {
+  type: 'ExternalAuth';
+  protocol: 'HTTP' | 'GRPC';
+  /** Null when the reference did not resolve: every request answers 500 (never forwarded unchecked). */
+  cluster: string | null;
+  /** HTTP only: prepended to the request path. */
+  pathPrefix?: string;
+  /** Lower-case. HTTP: sent besides host, authorization and content-length; GRPC: empty sends every header. */
+  allowedRequestHeaders: string[];
+  /** HTTP only, lower-case: auth answer headers copied onto the upstream request; empty copies all but host. */
+  allowedResponseHeaders: string[];
+  /** Bytes of request body sent along; 0 sends none. A longer body is answered 413. */
+  forwardBodyMaxSize: number;
+};
 
 /**
  * Fire and forget: a copy of the request, as the rule's request filters left it, goes to one endpoint of `cluster`;
@@ -227,6 +297,11 @@ export type RetryPolicy = {
   codes: number[];
   attempts: number;
   backoffMs: number;
+  /**
+   * By cluster name: the XBackendTrafficPolicy retry budget of the Service behind it. Once spent, a retry that would
+   * go to that cluster answers 503 instead.
+   */
+  budgets?: Record<string, RetryBudget>;
 };
 
 export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
@@ -246,6 +321,8 @@ export type WeightedBackend = {
   weight: number;
   /** Applied after the route's filters, only when this backend is chosen (header modifiers and URLRewrite). */
   filters?: HttpFilter[];
+  /** A RequestRedirect on the backendRef: when this backend is chosen the client gets this redirect instead. */
+  redirect?: RedirectAction;
 };
 
 export type RedirectAction = {
@@ -281,4 +358,35 @@ export type BackendCluster = {
   /** Ready endpoints only; empty answers 503. */
   endpoints: Endpoint[];
   lb: 'RoundRobin';
+  /** Present when a BackendTLSPolicy applies to the Service port: the proxy speaks TLS to every endpoint. */
+  tls?: BackendTls;
+};
+
+/** How the proxy connects to a TLS backend (BackendTLSPolicy, plus the Gateway's backend client certificate). */
+export type BackendTls = {
+  /** `<ns>/<name>` of the BackendTLSPolicy, for logs. */
+  policy: string;
+  /** Sent as SNI; the certificate must match it unless `subjectAltNames` is non-empty. */
+  serverName: string;
+  /** PEM CA certificates trusted for this backend; absent trusts the system roots. */
+  caCertificates?: string;
+  /** When non-empty, the certificate must carry one of these (and `serverName` is not checked). */
+  subjectAltNames: BackendSubjectAltName[];
+  /** Presented to the backend when it asks for a client certificate (Gateway `spec.tls.backend`). */
+  clientCertificate?: TlsSecret;
+  /** Set when the policy has no usable trust anchor: requests answer 502 (`PORTICO_BACKEND_TLS_INVALID`), never connecting. */
+  invalid?: string;
+};
+
+export type BackendSubjectAltName = { type: 'Hostname' | 'URI'; value: string };
+
+/**
+ * A retry is allowed while retries in the last `intervalMs` stay under `percent` of the requests in it, or while
+ * retries in the last `minRetryIntervalMs` number fewer than `minRetryCount` (so quiet services can still retry).
+ */
+export type RetryBudget = {
+  percent: number;
+  intervalMs: number;
+  minRetryCount: number;
+  minRetryIntervalMs: number;
 };

@@ -1,4 +1,5 @@
-// Consistency checks for the layer-4 listeners (TLS passthrough, TCP, UDP) of a ProxyConfig.
+// Consistency checks for the layer-4 listeners (TLS passthrough or terminate, TCP, UDP) of a ProxyConfig.
+import { tlsOptionsProblems } from './tls-defaults.ts';
 import type { L4Backend, ProxyConfig, TcpListener, TlsListener, UdpListener } from './types.ts';
 
 /** SNI patterns as translation writes them: lower-case exact names, `*.suffix`, or `*`. */
@@ -13,6 +14,13 @@ export function checkL4Listener(l: TlsListener | TcpListener | UdpListener, c: P
     const key = h.hostname ?? '';
     if (hosts.has(key)) problems.push(`${where}: two listener hosts for ${h.hostname ?? 'any host'}`);
     hosts.add(key);
+    if (h.terminate) {
+      if (h.terminate.secretNames.length === 0) problems.push(`${where} listener ${h.listener}: Terminate mode without a certificate`);
+      for (const name of h.terminate.secretNames) {
+        if (!Object.hasOwn(c.secrets ?? {}, name)) problems.push(`${where} listener ${h.listener}: refers to missing secret ${name}`);
+      }
+      problems.push(...tlsOptionsProblems(h.terminate.options).map((p) => `${where} listener ${h.listener}: ${p}`));
+    }
     const names = new Set<string>();
     for (const r of h.routes) {
       if (!SNI_PATTERN.test(r.hostname)) problems.push(`${where} listener ${h.listener}: SNI hostname ${JSON.stringify(r.hostname)} is not a lower-case hostname, *.suffix or *`);

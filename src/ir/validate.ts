@@ -3,8 +3,9 @@
 // passes here can be written to a socket by Node and undici without throwing.
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { RE2JS } from 're2js';
+import { tlsOptionsProblems } from './tls-defaults.ts';
 import { checkL4Listener } from './validate-l4.ts';
-import type { HeaderModifier, HttpFilter, HttpMatch, HttpRoute, HttpsListener, PathModifier, ProxyConfig } from './types.ts';
+import type { BackendTls, HeaderModifier, HttpFilter, HttpMatch, HttpRoute, HttpsListener, PathModifier, ProxyConfig } from './types.ts';
 
 /** RFC 7230 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -111,6 +112,7 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
     for (const e of cluster.endpoints) {
       if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.push(`${at}: backend ${name} endpoint ${e.address} has invalid port ${e.port}`);
     }
+    if (cluster.tls) problems.push(...backendTlsProblems(cluster.tls).map((p) => `${at}: backend ${name} tls: ${p}`));
   }
   for (const [name, secret] of Object.entries(c.secrets ?? {})) {
     const p = tlsSecretProblem(secret.certificate, secret.privateKey);
@@ -152,6 +154,18 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
 
 function checkCertificates(l: HttpsListener, c: ProxyConfig, at: string): string[] {
   const problems: string[] = [];
+  const cv = l.clientValidation;
+  if (cv) {
+    if (cv.mode !== 'AllowValidOnly' && cv.mode !== 'AllowInsecureFallback') problems.push(`${at}: HTTPS port ${l.port} client validation mode ${String(cv.mode)} is not AllowValidOnly or AllowInsecureFallback`);
+    if (cv.caCertificates.length === 0) problems.push(`${at}: HTTPS port ${l.port} client validation has no CA certificate`);
+    for (const [i, pem] of cv.caCertificates.entries()) {
+      try {
+        new X509Certificate(pem);
+      } catch (e) {
+        problems.push(`${at}: HTTPS port ${l.port} client validation CA certificate ${i + 1} does not parse (${(e as Error).message})`);
+      }
+    }
+  }
   if (l.certificates.length !== l.hosts.length) problems.push(`${at}: HTTPS port ${l.port} has ${l.hosts.length} listener hosts but ${l.certificates.length} certificate entries`);
   l.certificates.forEach((cert, i) => {
     const host = l.hosts[i];
@@ -159,6 +173,7 @@ function checkCertificates(l: HttpsListener, c: ProxyConfig, at: string): string
       problems.push(`${at}: HTTPS port ${l.port} certificate entry ${i} (${cert.listener}) does not line up with listener host ${host.listener}`);
     }
     if (cert.secretNames.length === 0) problems.push(`${at}: HTTPS port ${l.port} listener ${cert.listener} has no certificate`);
+    problems.push(...tlsOptionsProblems(cert.options).map((p) => `${at}: HTTPS port ${l.port} listener ${cert.listener}: ${p}`));
     for (const name of cert.secretNames) {
       if (!Object.hasOwn(c.secrets ?? {}, name)) problems.push(`${at}: HTTPS port ${l.port} listener ${cert.listener} refers to missing secret ${name}`);
     }
@@ -170,6 +185,17 @@ function checkRoute(r: HttpRoute, c: ProxyConfig, at: string): string[] {
   const problems = [...checkMatch(r.match), ...r.filters.flatMap(checkFilter)].map((p) => `${at} route ${r.name}: ${p}`);
   for (const f of r.filters) {
     if (f.type === 'RequestMirror' && !Object.hasOwn(c.backends, f.cluster)) problems.push(`${at} route ${r.name}: mirror cluster ${f.cluster} is referenced but missing`);
+    if (f.type === 'ExternalAuth' && f.cluster !== null && !Object.hasOwn(c.backends, f.cluster)) problems.push(`${at} route ${r.name}: external auth cluster ${f.cluster} is referenced but missing`);
+  }
+  for (const [cluster, b] of Object.entries(r.retry?.budgets ?? {})) {
+    const ok = b.percent >= 0 && b.percent <= 100 && Number.isInteger(b.minRetryCount) && b.minRetryCount >= 0 && b.intervalMs > 0 && b.minRetryIntervalMs > 0;
+    if (!ok) problems.push(`${at} route ${r.name}: retry budget for ${cluster} needs percent 0-100, a non-negative minRetryCount and positive intervals`);
+  }
+  const sp = r.sessionPersistence;
+  if (sp) {
+    const p = sp.type === 'Cookie' ? (TOKEN.test(sp.name) ? undefined : 'is not a cookie name (an HTTP token)') : headerNameProblem(sp.name);
+    if (p) problems.push(`${at} route ${r.name}: session persistence name ${JSON.stringify(sp.name)} ${p}`);
+    if (sp.lifetime === 'Permanent' && sp.absoluteTimeoutSeconds === undefined) problems.push(`${at} route ${r.name}: a Permanent session cookie needs absoluteTimeoutSeconds`);
   }
   for (const [what, ms] of [['request', r.timeouts?.requestMs], ['backendRequest', r.timeouts?.backendRequestMs], ['retry backoff', r.retry?.backoffMs]] as const) {
     if (ms !== undefined && !(Number.isInteger(ms) && ms >= 0)) problems.push(`${at} route ${r.name}: ${what} duration ${ms} ms is not a non-negative integer`);
@@ -188,6 +214,7 @@ function checkRoute(r: HttpRoute, c: ProxyConfig, at: string): string[] {
       if (b.cluster !== null && !Object.hasOwn(c.backends, b.cluster)) problems.push(`${at} route ${r.name}: cluster ${b.cluster} is referenced but missing`);
       if (!(b.weight >= 0)) problems.push(`${at} route ${r.name}: negative weight ${b.weight}`);
       for (const f of b.filters ?? []) problems.push(...checkFilter(f).map((p) => `${at} route ${r.name}: backend ${b.cluster} ${p}`));
+      if (b.redirect) problems.push(...checkPath(b.redirect.path).map((p) => `${at} route ${r.name}: backend ${b.cluster} redirect ${p}`));
     }
   }
   return problems;
@@ -208,6 +235,11 @@ function checkFilter(f: HttpFilter): string[] {
     const out = [...allowMethods, ...allowHeaders, ...exposeHeaders].filter((v) => v !== '*' && !TOKEN.test(v)).map((v) => `CORS value ${JSON.stringify(v)} is not an HTTP token`);
     if (!(Number.isInteger(maxAgeSeconds) && maxAgeSeconds >= 0)) out.push(`CORS maxAgeSeconds ${maxAgeSeconds} is not a non-negative integer`);
     return out;
+  }
+  if (f.type === 'ExternalAuth') {
+    const names = [...f.allowedRequestHeaders, ...f.allowedResponseHeaders].filter((n) => headerNameProblem(n, false) !== undefined);
+    const path = f.pathPrefix === undefined ? [] : checkPath({ type: 'ReplaceFullPath', value: f.pathPrefix });
+    return [...names.map((n) => `ExternalAuth header name ${JSON.stringify(n)} is not valid`), ...path.map((p) => `ExternalAuth path ${p}`)];
   }
   return checkHeaders(f.modifier).map((p) => `${f.type}: ${p}`);
 }
@@ -243,5 +275,17 @@ function checkMatch(m: HttpMatch): string[] {
     if (h.type === 'RegularExpression') regex(h.value, `header ${h.name}`);
   }
   for (const q of m.query) if (q.type === 'RegularExpression') regex(q.value, `query ${q.name}`);
+  return problems;
+}
+
+function backendTlsProblems(tls: BackendTls): string[] {
+  if (tls.invalid !== undefined) return [];
+  const problems: string[] = [];
+  if (tls.serverName === '') problems.push('serverName is empty; a BackendTLSPolicy always names validation.hostname');
+  if (tls.caCertificates !== undefined && parseCertificateChain(tls.caCertificates).length === 0) problems.push('caCertificates holds no PEM certificate');
+  if (tls.clientCertificate) {
+    const p = tlsSecretProblem(tls.clientCertificate.certificate, tls.clientCertificate.privateKey);
+    if (p) problems.push(`clientCertificate: ${p}`);
+  }
   return problems;
 }

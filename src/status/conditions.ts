@@ -45,6 +45,11 @@ export const gatewayAddressNotAssigned = (gen: number, detail: string): Conditio
 export const gatewayInvalidParameters = (gen: number, detail: string): Condition =>
   cond('Accepted', false, 'InvalidParameters', `Gateway is not accepted: ${detail}`, gen);
 
+/** spec.tls.frontend lets some port accept clients without a valid certificate (AllowInsecureFallback). */
+export const gatewayInsecureFrontendValidation = (gen: number, detail: string): Condition =>
+  cond('InsecureFrontendValidationMode', true, 'ConfigurationChanged',
+    `${detail} uses validation mode AllowInsecureFallback: clients without a valid certificate are accepted; set mode AllowValidOnly to require one`, gen);
+
 export const gatewayPending = (gen: number, detail: string): Condition =>
   cond('Programmed', false, 'Pending', `Gateway is not programmed yet: ${detail}`, gen);
 
@@ -68,6 +73,10 @@ export const listenerProgrammed = (gen: number, detail = 'Listener configuration
 export const listenerNotProgrammed = (gen: number, reason: 'Invalid' | 'Pending', detail: string): Condition =>
   cond('Programmed', false, reason,
     reason === 'Pending' ? `Listener is not programmed yet: ${detail}` : `Listener is not programmed: ${detail}`, gen);
+
+/** A conflicted listener is not programmed for the same reason it is not accepted (the ListenerSet tests check both). */
+export const listenerNotProgrammedConflicted = (gen: number, reason: 'HostnameConflict' | 'ProtocolConflict'): Condition =>
+  cond('Programmed', false, reason, 'Listener is not programmed because it conflicts with another listener; see the Conflicted condition', gen);
 
 export const listenerPortUnavailable = (gen: number, detail: string): Condition =>
   cond('Accepted', false, 'PortUnavailable', `${detail}; free the port or choose another one`, gen);
@@ -101,6 +110,19 @@ export const listenerRefNotPermitted = (gen: number, detail: string): Condition 
 export const listenerUnsupportedValue = (gen: number, detail: string): Condition =>
   cond('Accepted', false, 'UnsupportedValue', detail, gen);
 
+/** A caCertificateRef of spec.tls.frontend that is missing or holds no usable CA certificate. */
+export const listenerInvalidCACertificateRef = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'InvalidCACertificateRef', detail, gen);
+
+/** A caCertificateRef of spec.tls.frontend to a kind Portico cannot read CA certificates from. */
+export const listenerInvalidCACertificateKind = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'InvalidCACertificateKind', detail, gen);
+
+/** Not one caCertificateRef of the listener's frontend validation resolved: clients could not be validated. */
+export const listenerNoValidCACertificate = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'NoValidCACertificate',
+    `${detail}; the listener is not served until at least one CA certificate reference resolves`, gen);
+
 export const listenerNoConflicts = (gen: number): Condition =>
   cond('Conflicted', false, 'NoConflicts', 'Listener does not conflict with another listener', gen);
 
@@ -111,6 +133,33 @@ export const listenerProtocolConflict = (gen: number, port: number, others: stri
 export const listenerHostnameConflict = (gen: number, port: number, hostname: string | undefined, others: string[]): Condition =>
   cond('Conflicted', true, 'HostnameConflict',
     `listener(s) ${others.join(', ')} also use port ${port} with ${hostname ? `hostname ${hostname}` : 'no hostname'}; give each listener on a port a distinct hostname`, gen);
+
+// ---- ListenerSet
+
+export const listenerSetAccepted = (gen: number): Condition =>
+  cond('Accepted', true, 'Accepted', 'ListenerSet is accepted; every listener is valid', gen);
+
+/** The parent Gateway's spec.allowedListeners does not let this ListenerSet in; `detail` says why and what to change. */
+export const listenerSetNotAllowed = (gen: number, type: 'Accepted' | 'Programmed', detail: string): Condition =>
+  cond(type, false, 'NotAllowed', `ListenerSet is not attached: ${detail}`, gen);
+
+export const listenerSetParentNotAccepted = (gen: number, gateway: string): Condition =>
+  cond('Accepted', false, 'ParentNotAccepted', `parent Gateway ${gateway} is not accepted; fix it (see its Accepted condition)`, gen);
+
+export const listenerSetParentNotProgrammed = (gen: number, gateway: string): Condition =>
+  cond('Programmed', false, 'ParentNotProgrammed', `parent Gateway ${gateway} is not accepted, so no listener of this ListenerSet is programmed`, gen);
+
+/** Accepted with some listeners invalid (ok = true), or rejected because none is valid (ok = false). */
+export const listenerSetListenersNotValid = (gen: number, ok: boolean, detail: string): Condition =>
+  cond('Accepted', ok, 'ListenersNotValid',
+    ok ? `ListenerSet is accepted, but some listeners are not valid: ${detail}; fix them to serve their routes`
+       : `ListenerSet has no valid listener: ${detail}; fix at least one listener`, gen);
+
+export const listenerSetProgrammed = (gen: number): Condition =>
+  cond('Programmed', true, 'Programmed', 'ListenerSet listeners are generated for the parent Gateway\'s data plane', gen);
+
+export const listenerSetNotProgrammed = (gen: number, detail: string): Condition =>
+  cond('Programmed', false, 'ListenersNotValid', `ListenerSet is not programmed: no valid listener (${detail})`, gen);
 
 // ---- Route (per parent)
 
@@ -147,3 +196,35 @@ export const routeInvalidKind = (gen: number, detail: string): Condition =>
 
 export const routeBackendNotFound = (gen: number, detail: string): Condition =>
   cond('ResolvedRefs', false, 'BackendNotFound', detail, gen);
+
+// ---- Gateway spec.tls.backend
+
+export const gatewayResolvedRefs = (gen: number): Condition =>
+  cond('ResolvedRefs', true, 'ResolvedRefs', 'every reference of the Gateway resolves', gen);
+
+export const gatewayInvalidClientCertificateRef = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'InvalidClientCertificateRef', `${detail}; TLS backends get no client certificate until it is fixed`, gen);
+
+export const gatewayRefNotPermitted = (gen: number, detail: string): Condition =>
+  cond('ResolvedRefs', false, 'RefNotPermitted', `${detail}; TLS backends get no client certificate until it is fixed`, gen);
+
+// ---- BackendTLSPolicy (per ancestor Gateway)
+
+export const policyAccepted = (gen: number): Condition =>
+  cond('Accepted', true, 'Accepted', 'BackendTLSPolicy is accepted', gen);
+
+export const policyConflicted = (gen: number, winner: string): Condition =>
+  cond('Accepted', false, 'Conflicted',
+    `BackendTLSPolicy ${winner} targets the same Service port and takes precedence (older, or first by namespace/name); target another port with sectionName or remove one of them`, gen);
+
+export const policyNoValidCACertificate = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'NoValidCACertificate', `no caCertificateRef is usable: ${detail}; requests to the targeted backend answer 502`, gen);
+
+export const policyInvalid = (gen: number, detail: string): Condition =>
+  cond('Accepted', false, 'Invalid', detail, gen);
+
+export const policyResolvedRefs = (gen: number): Condition =>
+  cond('ResolvedRefs', true, 'ResolvedRefs', 'the trust anchors of spec.validation resolve (caCertificateRefs to PEM CA certificates, or the system roots)', gen);
+
+export const policyRefProblem = (gen: number, reason: 'InvalidCACertificateRef' | 'InvalidKind', detail: string): Condition =>
+  cond('ResolvedRefs', false, reason, detail, gen);

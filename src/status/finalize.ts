@@ -7,7 +7,7 @@ import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
 import { formatHostPort } from '../ir/net.ts';
 import {
   gatewayAddressNotAssigned, gatewayAddressNotUsable, gatewayListenersNotValid, gatewayNotProgrammed, gatewayProgrammed,
-  listenerNotProgrammed, listenerPortUnavailable, listenerProgrammed,
+  listenerNotProgrammed, listenerPortUnavailable, listenerProgrammed, listenerSetNotProgrammed,
 } from './conditions.ts';
 import type { ObjectStatus, StatusSnapshot } from './types.ts';
 
@@ -28,6 +28,7 @@ export function finalize(
   const resultByGateway = new Map(results.map((r) => [r.gateway, r]));
   const configByGateway = new Map(configs.map((c) => [c.gateway, c]));
   return status.map((s): ObjectStatus => {
+    if (s.kind === 'ListenerSet') return listenerSetFromBinds(s, configs, resultByGateway);
     if (s.kind !== 'Gateway') return s;
     const key = `${s.namespace}/${s.name}` as GatewayKey;
     const unassigned = options.unassigned?.get(key);
@@ -97,6 +98,52 @@ function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, bi
     else delete st.addresses;
   }
   return st;
+}
+
+/**
+ * A ListenerSet's listeners live in its parent Gateway's config, named `<namespace>/<listenerset>/<listener>`:
+ * translation assumed they would bind; a port that did not makes the listener, and the ListenerSet when none is
+ * left, not Programmed.
+ */
+function listenerSetFromBinds(
+  s: Extract<ObjectStatus, { kind: 'ListenerSet' }>, configs: readonly ProxyConfig[], results: ReadonlyMap<string, ApplyResult>,
+): ObjectStatus {
+  const prefix = `${s.namespace}/${s.name}/`;
+  const portOf = new Map<string, number>();
+  let gateway: string | undefined;
+  for (const c of configs) {
+    for (const l of c.listeners) {
+      const names = l.protocol === 'TCP' || l.protocol === 'UDP' ? [l.listener] : l.hosts.map((h) => h.listener);
+      for (const n of names) {
+        if (!n.startsWith(prefix)) continue;
+        portOf.set(n.slice(prefix.length), l.port);
+        gateway = c.gateway;
+      }
+    }
+  }
+  const binds = gateway === undefined ? undefined : results.get(gateway)?.listeners;
+  if (!binds) return s;
+  const st = structuredClone(s.status);
+  let bound = 0;
+  let failed = 0;
+  for (const ls of st.listeners ?? []) {
+    const port = portOf.get(ls.name);
+    if (port === undefined) continue;
+    const bad = binds.filter((b) => b.port === port && !b.bound);
+    if (bad.length === 0) {
+      bound++;
+      continue;
+    }
+    failed++;
+    const detail = bad.map((b) => `${where(b)}: ${b.error ?? 'not bound'}`).join(', ');
+    setCondition(ls, listenerPortUnavailable(s.generation, `port ${port} cannot be bound (${detail})`));
+    setCondition(ls, listenerNotProgrammed(s.generation, 'Invalid', `it is not bound (${detail})`));
+  }
+  if (failed > 0 && bound === 0) {
+    const conditions = (st.conditions ?? []).filter((c) => c.type !== 'Programmed');
+    st.conditions = [...conditions, listenerSetNotProgrammed(s.generation, 'none could be bound; see the listener conditions')];
+  }
+  return { ...s, status: st };
 }
 
 function addressNotAssigned(status: GatewayStatus, gen: number, why: string): GatewayStatus {

@@ -25,18 +25,32 @@ export function parentGatewayKey(ref: gw.ParentReference, routeNamespace: string
   return `${ref.namespace ?? routeNamespace}/${ref.name}`;
 }
 
+/** The ListenerSet a reference names (`ns/name`), or null when it names something else. */
+export function parentListenerSetKey(ref: gw.ParentReference, routeNamespace: string): string | null {
+  if ((ref.group ?? GROUP) !== GROUP || ref.kind !== 'ListenerSet') return null;
+  return `${ref.namespace ?? routeNamespace}/${ref.name}`;
+}
+
+/**
+ * What a route attaches to: a Gateway, or a ListenerSet (its own listeners only; `namespace` is the ListenerSet's, which
+ * allowedRoutes `Same` means). `label` names it in messages; a Gateway's is `Gateway <key>`.
+ */
+export type AttachParent = Pick<GatewayInfo, 'key' | 'namespace' | 'accepted' | 'listeners'> & { label?: string };
+
 export function attachToParent(
-  route: RouteObject, ref: gw.ParentReference, parent: GatewayInfo,
+  route: RouteObject, ref: gw.ParentReference, parent: AttachParent,
   namespaceLabels: (ns: string) => Record<string, string>,
 ): ParentResult {
   const gen = route.metadata.generation ?? 1;
   const routeNs = route.metadata.namespace ?? 'default';
-  const where = `parentRef Gateway ${parent.key}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ''}${ref.port ? ` port ${ref.port}` : ''}`;
+  const label = parent.label ?? `Gateway ${parent.key}`;
+  const where = `parentRef ${label}${ref.sectionName ? ` sectionName ${ref.sectionName}` : ''}${ref.port ? ` port ${ref.port}` : ''}`;
   const candidates = parent.listeners.filter((l) =>
     (ref.sectionName === undefined || l.spec.name === ref.sectionName) && (ref.port === undefined || l.spec.port === ref.port));
   if (candidates.length === 0) return { ok: false, condition: c.routeNoMatchingParent(gen, `${where} matches no listener`) };
   if (!parent.accepted) {
-    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: the Gateway is not accepted`, "fix the Gateway (see its Accepted condition)") };
+    const what = parent.label ? 'the ListenerSet' : 'the Gateway';
+    return { ok: false, condition: c.routeNotAllowedByListeners(gen, `${where}: ${what} is not accepted`, `fix ${what} (see its Accepted condition)`) };
   }
   // Attachment depends on parentRefs and allowedRoutes only: a listener that is accepted but not programmed (a
   // certificate that does not resolve yet) still counts its routes, as the spec's attachedRoutes asks; it serves

@@ -5,6 +5,8 @@ import type * as gw from '../api/gateway.ts';
 import { GROUP } from '../api/gateway.ts';
 import type { ResourceSnapshot } from '../api/snapshot.ts';
 import type * as ir from '../ir/types.ts';
+import type { BackendTlsPolicies } from './backend-tls.ts';
+import { TrafficPolicies } from './traffic-policy.ts';
 
 export type RefProblem = { reason: 'RefNotPermitted' | 'InvalidKind' | 'BackendNotFound'; message: string };
 export type Resolved = { cluster: ir.BackendCluster; problem?: undefined } | { cluster: null; problem: RefProblem };
@@ -14,8 +16,14 @@ export class BackendResolver {
   private readonly services = new Map<string, core.Service>();
   private readonly slices = new Map<string, core.EndpointSlice[]>();
   private readonly grants: readonly gw.ReferenceGrant[];
+  private readonly tls: BackendTlsPolicies | undefined;
+  /** XBackendTrafficPolicy per Service: retry budgets go on clusters, route rules read session persistence. */
+  readonly trafficPolicies: TrafficPolicies;
 
-  constructor(s: ResourceSnapshot) {
+  /** `tls`: the BackendTLSPolicies that make a Service port's cluster speak TLS. */
+  constructor(s: ResourceSnapshot, tls?: BackendTlsPolicies) {
+    this.tls = tls;
+    this.trafficPolicies = new TrafficPolicies(s.backendTrafficPolicies ?? [], s.services);
     for (const svc of s.services) this.services.set(`${svc.metadata.namespace}/${svc.metadata.name}`, svc);
     for (const es of s.endpointSlices) {
       const svc = es.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -46,7 +54,10 @@ export class BackendResolver {
       const have = (svc.spec.ports ?? []).map((p) => p.port).join(', ') || 'none';
       return fail('BackendNotFound', `${label}: Service ${ns}/${ref.name} has no port ${ref.port} (ports: ${have}); fix backendRefs[].port`);
     }
-    return { cluster: { name: clusterName(ns, ref.name, sp.port), protocol: backendProtocol(sp.appProtocol), endpoints: this.endpoints(ns, ref.name, sp), lb: 'RoundRobin' } };
+    const cluster: ir.BackendCluster = { name: clusterName(ns, ref.name, sp.port), protocol: backendProtocol(sp.appProtocol), endpoints: this.endpoints(ns, ref.name, sp), lb: 'RoundRobin' };
+    const tls = this.tls?.forPort(ns, ref.name, sp);
+    if (tls) cluster.tls = tls;
+    return { cluster };
   }
 
   private granted(fromKind: string, fromNs: string, toNs: string, name: string): boolean {

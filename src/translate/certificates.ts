@@ -1,4 +1,4 @@
-// certificateRefs of HTTPS listeners → key material for the IR, or the listener condition that says what is wrong.
+// certificateRefs of HTTPS and TLS-terminating listeners → key material for the IR, or the listener condition that says what is wrong.
 // Pure: Secrets and ReferenceGrants come from the snapshot; certificates are parsed, never fetched.
 import type * as core from '../api/core.ts';
 import type * as gw from '../api/gateway.ts';
@@ -8,6 +8,7 @@ import type { ResourceSnapshot } from '../api/snapshot.ts';
 import type * as ir from '../ir/types.ts';
 import { parseCertificateChain, tlsSecretProblem } from '../ir/validate.ts';
 import * as c from '../status/conditions.ts';
+import { FrontendResolver } from './frontend-tls.ts';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
 
@@ -35,24 +36,31 @@ export function secretName(namespace: string, name: string): string {
 export class CertificateResolver {
   private readonly secrets = new Map<string, core.Secret>();
   private readonly grants: readonly gw.ReferenceGrant[];
+  /** CA certificates for client-certificate validation (spec.tls.frontend), from the same snapshot. */
+  readonly frontend: FrontendResolver;
 
-  constructor(s: Pick<ResourceSnapshot, 'secrets' | 'referenceGrants'>) {
+  constructor(s: Pick<ResourceSnapshot, 'secrets' | 'referenceGrants'> & Partial<Pick<ResourceSnapshot, 'configMaps'>>) {
     for (const secret of s.secrets) this.secrets.set(`${secret.metadata.namespace ?? 'default'}/${secret.metadata.name}`, secret);
     this.grants = s.referenceGrants;
+    this.frontend = new FrontendResolver(s);
   }
 
-  /** Every ref must resolve: a listener serving with only some of its certificates would hide the broken one. */
-  resolve(refs: readonly gw.SecretObjectReference[], gatewayNs: string, listener: string, gen: number): ResolvedCertificates {
+  /**
+   * Every ref must resolve: a listener serving with only some of its certificates would hide the broken one.
+   * `fromKind`: whose listener it is, which is who a ReferenceGrant must allow (a Gateway's grant does not cover its
+   * ListenerSets).
+   */
+  resolve(refs: readonly gw.SecretObjectReference[], gatewayNs: string, listener: string, gen: number, fromKind: 'Gateway' | 'ListenerSet' = 'Gateway'): ResolvedCertificates {
     const out: NamedSecret[] = [];
     for (const [i, ref] of refs.entries()) {
-      const r = this.resolveOne(ref, gatewayNs, `listener ${listener} tls.certificateRefs[${i}]`, gen);
+      const r = this.resolveOne(ref, gatewayNs, `listener ${listener} tls.certificateRefs[${i}]`, gen, fromKind);
       if (!r.ok) return r;
       if (!out.some((s) => s.name === r.secret.name)) out.push(r.secret);
     }
     return { ok: true, secrets: out };
   }
 
-  private resolveOne(ref: gw.SecretObjectReference, gatewayNs: string, where: string, gen: number):
+  private resolveOne(ref: gw.SecretObjectReference, gatewayNs: string, where: string, gen: number, fromKind: 'Gateway' | 'ListenerSet'):
     { ok: true; secret: NamedSecret } | { ok: false; condition: Condition; problem: string } {
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'Secret';
@@ -63,8 +71,8 @@ export class CertificateResolver {
       return invalid(`kind ${group ? `${group}/` : ''}${kind} is not supported; refer to a core Secret (group "", kind Secret) of type ${TLS_SECRET_TYPE}`);
     }
     if (ns !== gatewayNs && !referenceGranted(this.grants,
-      { group: GROUP, kind: 'Gateway', namespace: gatewayNs }, { group: '', kind: 'Secret', namespace: ns, name: ref.name })) {
-      const detail = `the Secret is in another namespace and no ReferenceGrant in namespace ${ns} allows Gateways from namespace ${gatewayNs} to refer to Secret ${ref.name}; add one, or move the Secret to namespace ${gatewayNs}`;
+      { group: GROUP, kind: fromKind, namespace: gatewayNs }, { group: '', kind: 'Secret', namespace: ns, name: ref.name })) {
+      const detail = `the Secret is in another namespace and no ReferenceGrant in namespace ${ns} allows ${fromKind}s from namespace ${gatewayNs} to refer to Secret ${ref.name}; add one, or move the Secret to namespace ${gatewayNs}`;
       return { ok: false, condition: c.listenerRefNotPermitted(gen, `${label}: ${detail}`), problem: `${label}: ${detail}` };
     }
     const secret = this.secrets.get(`${ns}/${ref.name}`);
@@ -82,7 +90,7 @@ export class CertificateResolver {
 }
 
 /** stringData wins over data, as the API server merges them on write (file sources may still carry stringData). */
-function field(secret: core.Secret, key: string): string | undefined {
+export function field(secret: core.Secret, key: string): string | undefined {
   const plain = secret.stringData?.[key];
   if (plain !== undefined) return plain;
   const encoded = secret.data?.[key];

@@ -3,14 +3,15 @@ import type * as gw from '../api/gateway.ts';
 import type * as ir from '../ir/types.ts';
 import { headerNameProblem, headerValueProblem, hostnameProblem, pathValueProblem } from '../ir/validate.ts';
 import { translateCors, type HTTPCORSFilter } from './cors.ts';
+import { translateExternalAuth, type HTTPExternalAuthFilter } from './external-auth.ts';
 import { translateMirror, type RefContext } from './mirror.ts';
 
 export type RuleFilters = { filters: ir.HttpFilter[]; redirect?: ir.RedirectAction; problems: string[] };
 
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 
-/** Filters a backendRef may carry: they edit only the request to, and the answer from, that backend. */
-const BACKEND_FILTERS: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite']);
+/** Filters a backendRef may carry: they edit the request to, and the answer from, that backend, or redirect instead. */
+const BACKEND_FILTERS: ReadonlySet<string> = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect']);
 
 /**
  * `at` names the rule (or backendRef) for messages; `prefixOnly` says every match of the rule is a PathPrefix match;
@@ -21,7 +22,7 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
   for (const [i, f] of filters.entries()) {
     const where = `${at}.filters[${i}]`;
     if (refs === null && !BACKEND_FILTERS.has(f.type)) {
-      out.problems.push(`${where}: filter type ${f.type} is not supported on a backendRef; use RequestHeaderModifier, ResponseHeaderModifier or URLRewrite there, or move it to the rule's filters`);
+      out.problems.push(`${where}: filter type ${f.type} is not supported on a backendRef; use RequestHeaderModifier, ResponseHeaderModifier, URLRewrite or RequestRedirect there, or move it to the rule's filters`);
       continue;
     }
     switch (f.type) {
@@ -72,12 +73,25 @@ export function translateFilters(filters: readonly gw.HTTPRouteFilter[], at: str
         out.filters.push({ type: 'CORS', cors });
         break;
       }
+      case 'ExternalAuth': {
+        if (out.filters.some((x) => x.type === 'ExternalAuth')) {
+          out.problems.push(`${where}: only one ExternalAuth filter is allowed per rule; keep one`);
+          break;
+        }
+        const a = translateExternalAuth((f as { externalAuth?: HTTPExternalAuthFilter }).externalAuth, where, refs!, out.problems);
+        if (a) out.filters.push(a);
+        break;
+      }
       default:
-        out.problems.push(`${where}: filter type ${f.type} is not supported yet; remove it (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS)`);
+        out.problems.push(`${where}: filter type ${f.type} is not supported yet; remove it (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS, ExternalAuth)`);
     }
   }
   if (out.redirect && out.filters.some((f) => f.type === 'URLRewrite')) {
     out.problems.push(`${at}: RequestRedirect and URLRewrite cannot be used together; keep one`);
+  }
+  // The redirect is answered before anything is asked upstream: an authorization check there would never run.
+  if (out.redirect && out.filters.some((f) => f.type === 'ExternalAuth')) {
+    out.problems.push(`${at}: RequestRedirect and ExternalAuth cannot be used together (the redirect would be answered unchecked); put the redirect on its own rule`);
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type * as gw from '../api/gateway.ts';
 import type { GatewayKey } from '../ir/types.ts';
 import * as c from '../status/conditions.ts';
 import type { CertificateResolver } from './certificates.ts';
+import { insecureFallbackWhere } from './frontend-tls.ts';
 import { analyzeListeners, type ListenerInfo } from './listeners.ts';
 
 export type GatewayInfo = {
@@ -55,7 +56,7 @@ export function analyzeGateway(g: gw.Gateway, certificates: CertificateResolver,
   const programmed = ok ? c.gatewayProgrammed(gen) : c.gatewayNotProgrammed(gen, 'the Gateway is not accepted; see the Accepted condition');
   return {
     gateway: g, key: gatewayKey(namespace, g.metadata.name), namespace, generation: gen, accepted: ok,
-    addresses, listeners, conditions: [accepted, programmed],
+    addresses, listeners, conditions: [accepted, programmed, ...insecureFrontend(g, gen)],
   };
 }
 
@@ -86,4 +87,10 @@ function requestedAddresses(spec: readonly gw.GatewaySpecAddress[]): { addresses
     addresses.push(a.value);
   }
   return { addresses };
+}
+
+/** The spec asks for this condition while any port may accept clients without a valid certificate. */
+function insecureFrontend(g: gw.Gateway, gen: number): Condition[] {
+  const where = insecureFallbackWhere(g);
+  return where ? [c.gatewayInsecureFrontendValidation(gen, where)] : [];
 }

@@ -7,6 +7,7 @@ import type { BackendResolver, RefProblem } from './backends.ts';
 import { translateFilters } from './filters.ts';
 import { addRule, type CompiledRoute } from './httproute.ts';
 import type { RefContext } from './mirror.ts';
+import { ruleSessionPersistence } from './session-persistence.ts';
 
 /** The filter types GRPCRoute defines (ExtensionRef aside, which Portico does not support for any route). */
 const GRPC_FILTERS = new Set(['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror']);
@@ -28,13 +29,15 @@ export function compileGrpcRoute(route: GRPCRoute, resolver: BackendResolver): C
     }
     const f = translateFilters(filters.filter((x) => GRPC_FILTERS.has(x.type)), at, false, refs);
     problems.push(...f.problems);
-    const action = forward(rule.backendRefs ?? [], at, refs, problems);
-    addRule(out, { index: i, name: rule.name, problems, refProblems, clusters, matches: irMatches, filters: f.filters, action });
+    const session = ruleSessionPersistence(rule, namespace, `GRPCRoute/${namespace}/${route.metadata.name}/${i}`, at, resolver.trafficPolicies, problems);
+    const action = forward(rule.backendRefs ?? [], at, refs, problems, session.sessionPersistence !== undefined);
+    addRule(out, { index: i, name: rule.name, problems, refProblems, clusters, matches: irMatches, filters: f.filters, action, extra: session });
   }
   return out;
 }
 
-function forward(refList: readonly GRPCBackendRef[], at: string, refs: RefContext, problems: string[]): ir.ForwardAction {
+/** `keepZero`: weight-0 backends stay listed, so sessions already on them persist (GEP-1619); new ones never go there. */
+function forward(refList: readonly GRPCBackendRef[], at: string, refs: RefContext, problems: string[], keepZero = false): ir.ForwardAction {
   const backends: ir.WeightedBackend[] = [];
   for (const [k, ref] of refList.entries()) {
     const where = `${at}.backendRefs[${k}]`;
@@ -48,7 +51,7 @@ function forward(refList: readonly GRPCBackendRef[], at: string, refs: RefContex
     const cluster = r.cluster ? asH2c(r.cluster) : null;
     if (r.problem) refs.refProblems.push({ reason: r.problem.reason, message: `${where}: ${r.problem.message}` });
     else if (cluster && !refs.clusters.some((c) => c.name === cluster.name)) refs.clusters.push(cluster);
-    if (weight > 0) backends.push({ cluster: cluster?.name ?? null, weight, ...(bf.filters.length > 0 ? { filters: bf.filters } : {}) });
+    if (weight > 0 || keepZero) backends.push({ cluster: cluster?.name ?? null, weight, ...(bf.filters.length > 0 ? { filters: bf.filters } : {}) });
   }
   return { type: 'Forward', backends };
 }

@@ -7,7 +7,8 @@ import { regexProblem } from '../ir/validate.ts';
 import type { BackendResolver, RefProblem } from './backends.ts';
 import { translateFilters } from './filters.ts';
 import type { RefContext } from './mirror.ts';
-import { translateRulePolicy } from './rule-policy.ts';
+import { translateRulePolicy, withRetryBudgets } from './rule-policy.ts';
+import { ruleSessionPersistence } from './session-persistence.ts';
 
 export type CompiledRoute = {
   route: gw.HTTPRoute | GRPCRoute;
@@ -38,8 +39,9 @@ export function compileHttpRoute(route: gw.HTTPRoute, resolver: BackendResolver)
     const f = translateFilters(rule.filters ?? [], at, prefixOnly, refs);
     problems.push(...f.problems);
     const policy = translateRulePolicy(rule, at, problems);
-    const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, refs, prefixOnly, problems);
-    addRule(out, { index: i, name: rule.name, problems, refProblems, clusters, matches: irMatches, filters: f.filters, action, extra: policy });
+    const session = ruleSessionPersistence(rule, namespace, `HTTPRoute/${namespace}/${route.metadata.name}/${i}`, at, resolver.trafficPolicies, problems);
+    const action: ir.RouteAction = f.redirect ?? forward(rule.backendRefs ?? [], at, refs, prefixOnly, problems, session.sessionPersistence !== undefined);
+    addRule(out, { index: i, name: rule.name, problems, refProblems, clusters, matches: irMatches, filters: f.filters, action, extra: { ...withRetryBudgets(policy, clusters, resolver.trafficPolicies), ...session } });
   }
   return out;
 }
@@ -80,7 +82,8 @@ export function addRule(out: CompiledRoute, r: CompiledRule): void {
   }
 }
 
-function forward(refList: readonly gw.HTTPBackendRef[], at: string, refs: RefContext, prefixOnly: boolean, problems: string[]): ir.ForwardAction {
+/** `keepZero`: weight-0 backends stay listed, so sessions already on them persist (GEP-1619); new ones never go there. */
+function forward(refList: readonly gw.HTTPBackendRef[], at: string, refs: RefContext, prefixOnly: boolean, problems: string[], keepZero = false): ir.ForwardAction {
   const backends: ir.WeightedBackend[] = [];
   for (const [k, ref] of refList.entries()) {
     const where = `${at}.backendRefs[${k}]`;
@@ -90,7 +93,7 @@ function forward(refList: readonly gw.HTTPBackendRef[], at: string, refs: RefCon
     const r = refs.resolver.resolve(ref, refs.namespace);
     if (r.problem) refs.refProblems.push({ reason: r.problem.reason, message: `${where}: ${r.problem.message}` });
     else if (!refs.clusters.some((c) => c.name === r.cluster.name)) refs.clusters.push(r.cluster);
-    if (weight > 0) backends.push({ cluster: r.cluster?.name ?? null, weight, ...(bf.filters.length > 0 ? { filters: bf.filters } : {}) });
+    if (weight > 0 || keepZero) backends.push({ cluster: r.cluster?.name ?? null, weight, ...(bf.filters.length > 0 ? { filters: bf.filters } : {}), ...(bf.redirect ? { redirect: bf.redirect } : {}) });
   }
   return { type: 'Forward', backends };
 }

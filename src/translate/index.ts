@@ -4,9 +4,12 @@ import type * as gw from '../api/gateway.ts';
 import type { GRPCRoute } from '../api/grpcroute.ts';
 import type { L4Route } from '../api/l4routes.ts';
 import { compareObjects, type ResourceSnapshot } from '../api/snapshot.ts';
+import type * as ir from '../ir/types.ts';
 import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
 import type { ObjectStatus } from '../status/types.ts';
 import { NAMESPACE_NAME_LABEL } from './attach.ts';
+import { ClientCertificates, withClientCertificate } from './backend-client-cert.ts';
+import { BackendTlsPolicies } from './backend-tls.ts';
 import { BackendResolver } from './backends.ts';
 import { CertificateResolver } from './certificates.ts';
 import { analyzeGateway, type GatewayInfo } from './gateway.ts';
@@ -14,7 +17,8 @@ import { classStatus, ourClasses } from './gatewayclass.ts';
 import { compileGrpcRoute } from './grpcroute.ts';
 import { compileHttpRoute } from './httproute.ts';
 import { compileL4Route } from './l4routes.ts';
-import { buildProxy } from './proxy.ts';
+import { buildProxyWithTls } from './listener-tls.ts';
+import { analyzeListenerSets, attachedListenerSets, listenerSetCertificates, listenerSetStatus, withListenerSets } from './listenersets.ts';
 import { attachRoutes, listenerId } from './routes.ts';
 import type { TranslateResult } from './result.ts';
 
@@ -28,29 +32,38 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
   const certificates = new CertificateResolver(snapshot);
   const configMaps = new Set(snapshot.configMaps.map((m) => `${m.metadata.namespace ?? 'default'}/${m.metadata.name}`));
   const configMapExists = (ns: string, name: string) => configMaps.has(`${ns}/${name}`);
+  const clientCertificates = new ClientCertificates(snapshot);
+  const backendClientCerts = new Map<string, ir.TlsSecret>();
   for (const g of sorted(snapshot.gateways)) {
     if (!classNames.has(g.spec?.gatewayClassName)) continue;
     const info = analyzeGateway(g, certificates, configMapExists);
+    const clientCert = clientCertificates.resolve(g);
+    if (clientCert) info.conditions.push(clientCert.condition);
+    if (clientCert?.secret) backendClientCerts.set(info.key, clientCert.secret);
     gateways.set(info.key, info);
   }
   const labels = new Map<string, Record<string, string>>();
   for (const ns of snapshot.namespaces) labels.set(ns.metadata.name, ns.metadata.labels ?? {});
   const namespaceLabels = (ns: string) => ({ ...(labels.get(ns) ?? {}), [NAMESPACE_NAME_LABEL]: ns });
+  const listenerSets = analyzeListenerSets(snapshot.listenerSets ?? [], gateways, listenerSetCertificates(certificates), namespaceLabels, certificates.frontend);
+  const listenerSetParents = new Map(listenerSets.map((s) => [`${s.namespace}/${s.listenerSet.metadata.name}`, s.parent]));
 
-  const resolver = new BackendResolver(snapshot);
+  const tlsPolicies = new BackendTlsPolicies(snapshot);
+  const resolver = new BackendResolver(snapshot, tlsPolicies);
   const compiled = [
     ...sorted(snapshot.httpRoutes).map((r) => compileHttpRoute(r, resolver)),
     ...sorted(snapshot.grpcRoutes ?? []).map((r) => compileGrpcRoute(r, resolver)),
   ];
-  const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels);
+  const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents);
   const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
-  const l4 = attachRoutes(sorted(l4Routes).map((r) => compileL4Route(r, resolver)), gateways, namespaceLabels);
+  const l4 = attachRoutes(sorted(l4Routes).map((r) => compileL4Route(r, resolver)), gateways, namespaceLabels, listenerSetParents);
   routeStatus.push(...l4.status);
 
   const proxies = new Map<GatewayKey, ProxyConfig>();
   const status: ObjectStatus[] = [...classes.map(classStatus), ...routeStatus];
   for (const g of gateways.values()) {
-    if (g.accepted) proxies.set(g.key, buildProxy(g, attached, l4.attached));
+    if (g.accepted) proxies.set(g.key, withClientCertificate(buildProxyWithTls(withListenerSets(g, listenerSets), attached, l4.attached), backendClientCerts.get(g.key)));
+    const attachedSets = attachedListenerSets(g, listenerSets);
     status.push({
       apiVersion: g.gateway.apiVersion, kind: 'Gateway', namespace: g.namespace, name: g.gateway.metadata.name, generation: g.generation,
       status: {
@@ -62,9 +75,14 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
           attachedRoutes: (attached.get(listenerId(g.key, l.spec.name))?.size ?? 0) + (l4.attached.get(listenerId(g.key, l.spec.name))?.size ?? 0),
           conditions: l.conditions,
         })),
+        ...(attachedSets !== undefined ? { attachedListenerSets: attachedSets } : {}),
       },
     });
   }
+  const attachedCount = (id: string) => (attached.get(id)?.size ?? 0) + (l4.attached.get(id)?.size ?? 0);
+  status.push(...listenerSets.map((s) => listenerSetStatus(s, attachedCount)));
+  status.push(...tlsPolicies.status(proxies));
+  status.push(...resolver.trafficPolicies.status(proxies));
   status.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
   return { proxies, status };
 }

@@ -4,9 +4,12 @@ import type { Condition } from '../api/meta.ts';
 import type * as gw from '../api/gateway.ts';
 import { GROUP } from '../api/gateway.ts';
 import * as c from '../status/conditions.ts';
+import type * as ir from '../ir/types.ts';
 import type { CertificateResolver, NamedSecret } from './certificates.ts';
+import type { FrontendResult } from './frontend-tls.ts';
+import { parseTlsOptions } from './tls-options.ts';
 
-/** Route kinds each protocol can carry; a protocol missing here is unsupported. TLS means passthrough only. */
+/** Route kinds each protocol can carry; a protocol missing here is unsupported. */
 const ROUTE_KINDS: Record<string, readonly string[]> = {
   HTTP: ['HTTPRoute', 'GRPCRoute'],
   HTTPS: ['HTTPRoute', 'GRPCRoute'],
@@ -25,21 +28,44 @@ export type ListenerInfo = {
   /** Why not valid, for Gateway and route messages. */
   problem?: string;
   supportedKinds: gw.RouteGroupKind[];
-  /** HTTPS: the certificates, resolved and checked; empty for other protocols or when they do not resolve. */
+  /** HTTPS and TLS Terminate: the certificates, resolved and checked; empty otherwise or when they do not resolve. */
   secrets: NamedSecret[];
+  /** HTTPS and TLS Terminate: `tls.options` as Portico reads them, when any is set. */
+  tlsOptions?: ir.TlsOptions;
+  /** HTTPS: client-certificate validation of the listener's port (Gateway spec.tls.frontend). */
+  clientValidation?: ir.ClientValidation;
   conditions: Condition[];
+};
+
+/** What validating listeners needs besides the listeners: their owner (a Gateway or a ListenerSet) and their conflicts. */
+export type ListenerContext = {
+  gen: number;
+  /** The owner's namespace: where certificateRefs point by default. */
+  namespace: string;
+  certificates: Pick<CertificateResolver, 'resolve'>;
+  /** Conflicted condition per listener name, for listeners that conflict. */
+  conflicts: ReadonlyMap<string, Condition>;
+  /** Client-certificate validation for an HTTPS listener on `port` (the Gateway's spec.tls.frontend). */
+  frontend?: (port: number) => FrontendResult;
 };
 
 export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateResolver): ListenerInfo[] {
   const gen = gateway.metadata.generation ?? 1;
   const namespace = gateway.metadata.namespace ?? 'default';
   const listeners = gateway.spec.listeners ?? [];
-  const conflicts = findConflicts(listeners, gen);
+  const frontend = (port: number) => certificates.frontend.resolve(gateway, port, gen);
+  return analyzeListenerEntries(listeners, { gen, namespace, certificates, conflicts: findConflicts(listeners, gen), frontend });
+}
+
+export function analyzeListenerEntries(listeners: readonly gw.Listener[], ctx: ListenerContext): ListenerInfo[] {
+  const { gen, namespace, certificates, conflicts } = ctx;
   return listeners.map((l) => {
     const conditions: Condition[] = [];
     const kinds = ROUTE_KINDS[l.protocol];
     const conflict = conflicts.get(l.name);
-    const tlsProblem = kinds ? tlsSettingsProblem(l) : undefined;
+    const terminates = l.protocol === 'HTTPS' || (l.protocol === 'TLS' && (l.tls?.mode ?? 'Terminate') === 'Terminate');
+    const options = terminates ? parseTlsOptions(l.tls?.options) : { ok: true as const };
+    const tlsProblem = kinds ? tlsSettingsProblem(l) ?? (options.ok ? undefined : options.problem) : undefined;
     let problem: string | undefined;
     if (!kinds) {
       conditions.push(c.listenerUnsupportedProtocolOf(gen, l.protocol));
@@ -53,6 +79,11 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
     } else {
       conditions.push(c.listenerAccepted(gen));
     }
+    const frontend: FrontendResult = l.protocol === 'HTTPS' && kinds && !conflict && !tlsProblem ? ctx.frontend?.(l.port) ?? {} : {};
+    if (frontend.notAccepted) {
+      conditions[0] = frontend.notAccepted;
+      problem = `listener ${l.name}: ${frontend.problem}`;
+    }
     const accepted = !problem;
     const kindsOf = routeKinds(l, kinds ?? []);
     const invalid = kindsOf.invalid;
@@ -60,12 +91,14 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
     const supported = l.protocol === 'TLS' && tlsProblem ? [] : kindsOf.supported;
     if (!problem && supported.length === 0) problem = `listener ${l.name}: allowedRoutes.kinds has no supported kind`;
     // References are resolved whatever else is wrong, so ResolvedRefs tells the whole story at once.
-    const certs = l.protocol === 'HTTPS' && !tlsProblem
+    const certs = terminates && !tlsProblem
       ? certificates.resolve(l.tls?.certificateRefs ?? [], namespace, l.name, gen)
       : { ok: true as const, secrets: [] };
     if (!certs.ok) problem ??= certs.problem;
-    conditions.push(problem ? c.listenerNotProgrammed(gen, 'Invalid', problem) : c.listenerProgrammed(gen));
+    if (kinds && conflict) conditions.push(c.listenerNotProgrammedConflicted(gen, conflict.reason as 'HostnameConflict' | 'ProtocolConflict'));
+    else conditions.push(problem ? c.listenerNotProgrammed(gen, 'Invalid', problem) : c.listenerProgrammed(gen));
     if (!certs.ok) conditions.push(certs.condition);
+    else if (frontend.refsCondition) conditions.push(frontend.refsCondition);
     else conditions.push(invalid.length > 0 ? c.listenerInvalidRouteKindsOf(gen, invalid, kinds ?? []) : c.listenerResolvedRefs(gen));
     conditions.push(conflict ?? c.listenerNoConflicts(gen));
     return {
@@ -76,6 +109,8 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
       problem,
       supportedKinds: supported,
       secrets: certs.ok ? certs.secrets : [],
+      ...(options.ok && options.options ? { tlsOptions: options.options } : {}),
+      ...(frontend.validation ? { clientValidation: frontend.validation } : {}),
       conditions,
     };
   });
@@ -83,13 +118,15 @@ export function analyzeListeners(gateway: gw.Gateway, certificates: CertificateR
 
 /**
  * HTTPS terminates TLS with its own certificates: Passthrough belongs to protocol TLS, and certificates are required.
- * Protocol TLS is served in Passthrough mode only (TLSRouteModeTerminate is not implemented).
+ * Protocol TLS passes TLS through (Passthrough) or terminates it and forwards the plain stream (Terminate, the default).
  */
 function tlsSettingsProblem(l: gw.Listener): string | undefined {
   if (l.protocol === 'TLS') {
     const mode = l.tls?.mode ?? 'Terminate';
-    return mode === 'Passthrough' ? undefined
-      : `tls.mode ${mode} is not supported with protocol TLS; Portico passes TLS through only: set tls.mode Passthrough, or use protocol HTTPS with HTTPRoutes to terminate TLS`;
+    if (mode === 'Passthrough') return undefined;
+    if (mode !== 'Terminate') return `tls.mode ${mode} is not a TLS mode; use Terminate or Passthrough`;
+    return (l.tls?.certificateRefs ?? []).length > 0 ? undefined
+      : 'protocol TLS with tls.mode Terminate needs tls.certificateRefs naming at least one Secret of type kubernetes.io/tls; or set tls.mode Passthrough';
   }
   if (l.protocol !== 'HTTPS') return undefined;
   if (l.tls?.mode === 'Passthrough') {

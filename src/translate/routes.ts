@@ -5,10 +5,11 @@ import { CONTROLLER_NAME, GROUP } from '../api/gateway.ts';
 import type { ObjectStatus } from '../status/types.ts';
 import * as c from '../status/conditions.ts';
 import type { RouteKind } from '../api/l4routes.ts';
-import { attachToParent, parentGatewayKey, type RouteObject } from './attach.ts';
+import { attachToParent, parentGatewayKey, parentListenerSetKey, type AttachParent, type RouteObject } from './attach.ts';
 import type { RefProblem } from './backends.ts';
 import type { GatewayInfo } from './gateway.ts';
 import type { CompiledRoute } from './httproute.ts';
+import { byAge, kindConflict } from './kind-conflicts.ts';
 
 /** What attachment and route status read of a compiled route of any kind. */
 export type AttachableRoute = {
@@ -29,17 +30,20 @@ export const listenerId = (gateway: string, listener: string) => `${gateway}/${l
 export function attachRoutes<T extends AttachableRoute>(
   compiled: readonly T[], gateways: ReadonlyMap<string, GatewayInfo>,
   namespaceLabels: (ns: string) => Record<string, string>,
+  /** ListenerSets of our Gateways by `ns/name`; their key files attachments apart from the Gateway's own listeners. */
+  listenerSets: ReadonlyMap<string, AttachParent> = new Map(),
 ): { attached: AttachedIndex<T>; status: ObjectStatus[] } {
   const attached: AttachedIndex<T> = new Map();
   const status: ObjectStatus[] = [];
-  for (const cr of compiled) {
+  // Oldest first: when an HTTPRoute and a GRPCRoute claim one hostname on a listener, the older one is there first.
+  for (const cr of byAge(compiled)) {
     const r = cr.route;
     const gen = r.metadata.generation ?? 1;
     const resolved = resolvedRefs(cr, gen);
     const parents: gw.RouteParentStatus[] = [];
     for (const ref of r.spec.parentRefs ?? []) {
       const key = parentGatewayKey(ref, cr.namespace);
-      const parent = key === null ? undefined : gateways.get(key);
+      const parent: AttachParent | undefined = key !== null ? gateways.get(key) : listenerSets.get(parentListenerSetKey(ref, cr.namespace) ?? '');
       if (!parent) continue;
       const result = attachToParent(r, ref, parent, namespaceLabels);
       let accepted: Condition;
@@ -50,13 +54,24 @@ export function attachRoutes<T extends AttachableRoute>(
       } else {
         if (cr.unsupported.length > 0) partial.push(c.routePartiallyInvalid(gen, `rules left out: ${cr.unsupported.join('; ')}`));
         accepted = c.routeAccepted(gen);
+        const refused: string[] = [];
         for (const a of result.attachments) {
           const id = listenerId(parent.key, a.listener.spec.name);
+          const conflict = kindConflict(attached.get(id), r.kind, a.hostnames);
+          if (conflict !== null) {
+            refused.push(`listener ${a.listener.spec.name} already serves hostname(s) ${a.hostnames.join(', ')} with the older ${conflict}`);
+            continue;
+          }
           const byRoute = attached.get(id) ?? new Map<string, ListenerRoutes<T>>();
           attached.set(id, byRoute);
           const routeKey = `${r.kind}/${cr.namespace}/${r.metadata.name}`;
           const prev = byRoute.get(routeKey);
           byRoute.set(routeKey, { route: cr, hostnames: [...new Set([...(prev?.hostnames ?? []), ...a.hostnames])] });
+        }
+        if (refused.length === result.attachments.length) {
+          accepted = c.routeNotAllowedByListeners(gen, `${refused.join('; ')}; an HTTPRoute and a GRPCRoute cannot share a hostname on one listener`,
+            'give the two routes different hostnames or attach them to different listeners');
+          partial.length = 0;
         }
       }
       parents.push({ parentRef: storedParentRef(ref), controllerName: CONTROLLER_NAME, conditions: [accepted, resolved, ...partial] });

@@ -2,6 +2,7 @@
 import type * as gw from '../api/gateway.ts';
 import type * as ir from '../ir/types.ts';
 import { parseDuration } from './duration.ts';
+import type { TrafficPolicies } from './traffic-policy.ts';
 
 /** `spec.rules[].retry` (experimental channel); not yet in our API types. */
 export type HTTPRouteRetry = { codes?: number[]; attempts?: number; backoff?: string };
@@ -35,6 +36,21 @@ export function translateRulePolicy(rule: gw.HTTPRouteRule, at: string, problems
     out.retry = { codes: [...new Set(codes)].sort((a, b) => a - b), attempts, backoffMs: backoff };
   }
   return out;
+}
+
+/**
+ * Puts the retry budgets of the Services behind `clusters` (the rule's) on its retry policy; a cluster's name is
+ * `Service/<ns>/<name>:<port>`, with a `/grpc` suffix for GRPCRoute's HTTP/2 copies.
+ */
+export function withRetryBudgets(policy: RulePolicy, clusters: readonly ir.BackendCluster[], policies: TrafficPolicies): RulePolicy {
+  if (!policy.retry) return policy;
+  const budgets: Record<string, ir.RetryBudget> = {};
+  for (const c of [...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const m = /^Service\/([^/]+\/[^/:]+):/.exec(c.name);
+    const budget = m ? policies.byService.get(m[1])?.retryBudget : undefined;
+    if (budget) budgets[c.name] = budget;
+  }
+  return Object.keys(budgets).length === 0 ? policy : { ...policy, retry: { ...policy.retry, budgets } };
 }
 
 /** Milliseconds; undefined when absent, zero (disabled) or invalid (reported). */

@@ -2,6 +2,7 @@
 // raw-socket client for upgrades of other protocols.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 export type WsBackend = {
@@ -15,12 +16,14 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /**
  * `/ws` answers 101 and echoes every text and binary message; `/refuse` answers 403 with a body; `/raw` switches to
- * the protocol `echo`, which sends back whatever bytes arrive (including those sent right after the request head).
+ * the protocol `echo` (also `/<anything>/raw`), which sends back whatever bytes arrive (including those sent right after the request head).
+ * With `tls`, the backend speaks HTTPS (a BackendTLSPolicy backend).
  */
-export async function startWsBackend(): Promise<WsBackend> {
+export async function startWsBackend(tls?: { certificate: string; privateKey: string }): Promise<WsBackend> {
   const seen: http.IncomingMessage[] = [];
   const sockets = new Set<net.Socket>();
-  const server = http.createServer((_req, res) => res.end('not an upgrade'));
+  const plain = (_req: http.IncomingMessage, res: http.ServerResponse) => res.end('not an upgrade');
+  const server = tls ? https.createServer({ cert: tls.certificate, key: tls.privateKey }, plain) : http.createServer(plain);
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     seen.push(req);
     sockets.add(socket);
@@ -30,7 +33,7 @@ export async function startWsBackend(): Promise<WsBackend> {
       socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 7\r\nx-from: backend\r\n\r\nrefused');
       return;
     }
-    if (req.url === '/raw') {
+    if (req.url?.endsWith('/raw')) {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
       if (head.length > 0) socket.write(head);
       socket.pipe(socket);

@@ -88,3 +88,31 @@ test('objects other than applied Gateways pass through untouched', () => {
   assert.equal(out[0], route);
   assert.equal(out[1], gw);
 });
+
+test('a ListenerSet listener whose port cannot be bound is not Programmed, nor the ListenerSet when none is left', () => {
+  const listener = (name: string) => ({
+    name, attachedRoutes: 0, supportedKinds: [], conditions: [c('Accepted', 'True', 'Accepted'), c('Programmed', 'True', 'Programmed')],
+  });
+  const set = (listeners: string[]): ObjectStatus => ({
+    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', namespace: 'team', name: 'ls', generation: 3,
+    status: { conditions: [c('Accepted', 'True', 'Accepted'), c('Programmed', 'True', 'Programmed')], listeners: listeners.map(listener) },
+  });
+  const host = (listener: string) => ({ listener, hostname: null, virtualHosts: [] });
+  const cfg: ProxyConfig = { ...config([]), listeners: [
+    ...config([]).listeners, { protocol: 'HTTP', port: 9090, hosts: [host('team/ls/one')] }, { protocol: 'HTTP', port: 9091, hosts: [host('team/ls/two')] },
+  ] };
+  const results = (ok9091: boolean): ApplyResult[] => [{ gateway: key, version: 'v1', listeners: [
+    { port: 8080, address: '0.0.0.0', bound: true }, { port: 8081, address: '0.0.0.0', bound: true },
+    { port: 9090, address: '0.0.0.0', bound: false, error: 'EADDRINUSE' }, { port: 9091, address: '0.0.0.0', bound: ok9091, ...(ok9091 ? {} : { error: 'EACCES' }) }] }];
+
+  const [partly] = finalize([set(['one', 'two'])], results(true), [cfg]);
+  const [one, two] = get(partly).listeners;
+  assert.equal(condOf(one.conditions, 'Programmed').status, 'False');
+  assert.equal(condOf(one.conditions, 'Accepted').reason, 'PortUnavailable');
+  assert.equal(condOf(two.conditions, 'Programmed').status, 'True');
+  assert.equal(condOf(get(partly).conditions, 'Programmed').status, 'True', 'one listener still serves');
+
+  const [none] = finalize([set(['one', 'two'])], results(false), [cfg]);
+  assert.equal(condOf(get(none).conditions, 'Programmed').status, 'False');
+  assert.match(condOf(get(none).conditions, 'Programmed').message, /none could be bound/);
+});

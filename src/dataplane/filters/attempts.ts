@@ -10,6 +10,7 @@ import { stripHopByHop } from '../headers.ts';
 import { relayTrailers } from '../trailers.ts';
 import { classifyUpstreamError, type ProxyFailure } from '../proxy.ts';
 import { answerInvalidHeaders } from '../respond.ts';
+import type { RetryBudget } from '../retry-budget.ts';
 import type { UsableEndpoint } from '../upstream.ts';
 import type { HeaderEdit } from './header-modifier.ts';
 import type { UpstreamRequest } from './types.ts';
@@ -18,6 +19,8 @@ export type AttemptPolicy = { timeouts?: ir.RouteTimeouts; retry?: ir.RetryPolic
 
 export const REQUEST_TIMEOUT: ProxyFailure = { status: 504, code: 'REQUEST_TIMEOUT', message: 'the route\'s request timeout expired before the backend answered' };
 export const BACKEND_TIMEOUT: ProxyFailure = { status: 504, code: 'BACKEND_REQUEST_TIMEOUT', message: 'the route\'s backend request timeout expired before the backend answered' };
+/** XBackendTrafficPolicy: a retry past the budget answers 503, not the failed attempt's answer. */
+export const BUDGET_SPENT: ProxyFailure = { status: 503, code: 'RETRY_BUDGET_EXHAUSTED', message: 'the backend\'s retry budget (XBackendTrafficPolicy retryConstraint) is spent; the request was not retried' };
 
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
@@ -33,6 +36,7 @@ export function forwardWithPolicy(
   responseEdits: readonly HeaderEdit[],
   policy: AttemptPolicy,
   onFailure: (failure: ProxyFailure) => void,
+  budget?: RetryBudget,
 ): void {
   const retry = policy.retry;
   const maxAttempts = 1 + (body === null && retry ? retry.attempts : 0);
@@ -72,6 +76,7 @@ export function forwardWithPolicy(
     if (endpoint === undefined) return finish({ status: 503, code: 'NO_ENDPOINT', message: 'no usable endpoint for this backend' });
     const abort = new AbortController();
     current = abort;
+    budget?.sent();
     let timedOut = false;
     let attemptTimer: NodeJS.Timeout | undefined;
     if (policy.timeouts?.backendRequestMs !== undefined) {
@@ -85,8 +90,9 @@ export function forwardWithPolicy(
     const retryOr = (failure: ProxyFailure) => {
       if (attemptTimer) clearTimeout(attemptTimer);
       if (done) return;
-      if (n + 1 < maxAttempts) later(retry!.backoffMs, () => attempt(n + 1));
-      else finish(failure);
+      if (n + 1 >= maxAttempts) return finish(failure);
+      if (budget !== undefined && !budget.tryRetry()) return finish(BUDGET_SPENT);
+      later(retry!.backoffMs, () => attempt(n + 1));
     };
     let pending: Promise<Dispatcher.ResponseData>;
     try {
