@@ -4,32 +4,42 @@
 import { covers } from './hostnames.ts';
 
 type Aged = { namespace: string; route: { kind: string; metadata: { name: string; creationTimestamp?: string } } };
-type Attached = ReadonlyMap<string, { route: Aged; hostnames: readonly string[] }>;
 
 const CROSS: Readonly<Record<string, string>> = { HTTPRoute: 'GRPCRoute', GRPCRoute: 'HTTPRoute' };
 
-/** Oldest first, then by namespace/name; routes without creationTimestamp come last. */
+/** Oldest first, then by namespace/name; routes without creationTimestamp (or an unreadable one) come last. */
 export function byAge<T extends Aged>(routes: readonly T[]): T[] {
-  const key = (r: T) => `${r.namespace}/${r.route.metadata.name}`;
-  return [...routes].sort((a, b) => {
-    const ta = a.route.metadata.creationTimestamp, tb = b.route.metadata.creationTimestamp;
-    if (ta !== tb) {
-      if (ta === undefined) return 1;
-      if (tb === undefined) return -1;
-      const d = Date.parse(ta) - Date.parse(tb);
-      if (d !== 0 && !Number.isNaN(d)) return d;
-    }
-    return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  // Keys computed once: at thousands of routes, parsing dates inside the comparator shows in translate time.
+  const keyed = routes.map((r) => {
+    const t = r.route.metadata.creationTimestamp === undefined ? NaN : Date.parse(r.route.metadata.creationTimestamp);
+    return { r, t: Number.isNaN(t) ? Infinity : t, name: `${r.namespace}/${r.route.metadata.name}` };
   });
+  keyed.sort((a, b) => (a.t === b.t ? 0 : a.t < b.t ? -1 : 1) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return keyed.map((k) => k.r);
 }
 
-/** The route of the other kind already on the listener whose hostnames meet `hostnames`, as `Kind ns/name`, or null. */
-export function kindConflict(onListener: Attached | undefined, kind: string, hostnames: readonly string[]): string | null {
-  const other = CROSS[kind];
-  if (other === undefined || onListener === undefined) return null;
-  for (const { route, hostnames: theirs } of onListener.values()) {
-    if (route.route.kind !== other) continue;
-    if (hostnames.some((h) => theirs.some((t) => covers(h, t) || covers(t, h)))) return `${other} ${route.namespace}/${route.route.metadata.name}`;
+/**
+ * The HTTPRoutes and GRPCRoutes on each listener with their hostnames, by `listener|kind`, so a route is checked
+ * against the routes of the other kind only (checking every route on the listener made attachment quadratic).
+ */
+export class KindIndex {
+  readonly #entries = new Map<string, { label: string; hostnames: readonly string[] }[]>();
+
+  /** The route of the other kind already on `listener` whose hostnames meet `hostnames`, as `Kind ns/name`, or null. */
+  conflict(listener: string, kind: string, hostnames: readonly string[]): string | null {
+    const other = CROSS[kind];
+    if (other === undefined) return null;
+    for (const e of this.#entries.get(`${listener}|${other}`) ?? []) {
+      if (hostnames.some((h) => e.hostnames.some((t) => covers(h, t) || covers(t, h)))) return e.label;
+    }
+    return null;
   }
-  return null;
+
+  add(listener: string, kind: string, label: string, hostnames: readonly string[]): void {
+    if (CROSS[kind] === undefined) return;
+    const key = `${listener}|${kind}`;
+    const list = this.#entries.get(key) ?? [];
+    this.#entries.set(key, list);
+    list.push({ label, hostnames });
+  }
 }

@@ -9,7 +9,7 @@ import { attachToParent, parentGatewayKey, parentListenerSetKey, type AttachPare
 import type { RefProblem } from './backends.ts';
 import type { GatewayInfo } from './gateway.ts';
 import type { CompiledRoute } from './httproute.ts';
-import { byAge, kindConflict } from './kind-conflicts.ts';
+import { byAge, KindIndex } from './kind-conflicts.ts';
 
 /** What attachment and route status read of a compiled route of any kind. */
 export type AttachableRoute = {
@@ -34,6 +34,7 @@ export function attachRoutes<T extends AttachableRoute>(
   listenerSets: ReadonlyMap<string, AttachParent> = new Map(),
 ): { attached: AttachedIndex<T>; status: ObjectStatus[] } {
   const attached: AttachedIndex<T> = new Map();
+  const kinds = new KindIndex();
   const status: ObjectStatus[] = [];
   // Oldest first: when an HTTPRoute and a GRPCRoute claim one hostname on a listener, the older one is there first.
   for (const cr of byAge(compiled)) {
@@ -57,7 +58,7 @@ export function attachRoutes<T extends AttachableRoute>(
         const refused: string[] = [];
         for (const a of result.attachments) {
           const id = listenerId(parent.key, a.listener.spec.name);
-          const conflict = kindConflict(attached.get(id), r.kind, a.hostnames);
+          const conflict = kinds.conflict(id, r.kind, a.hostnames);
           if (conflict !== null) {
             refused.push(`listener ${a.listener.spec.name} already serves hostname(s) ${a.hostnames.join(', ')} with the older ${conflict}`);
             continue;
@@ -67,6 +68,7 @@ export function attachRoutes<T extends AttachableRoute>(
           const routeKey = `${r.kind}/${cr.namespace}/${r.metadata.name}`;
           const prev = byRoute.get(routeKey);
           byRoute.set(routeKey, { route: cr, hostnames: [...new Set([...(prev?.hostnames ?? []), ...a.hostnames])] });
+          kinds.add(id, r.kind, `${r.kind} ${cr.namespace}/${r.metadata.name}`, a.hostnames);
         }
         if (refused.length === result.attachments.length) {
           accepted = c.routeNotAllowedByListeners(gen, `${refused.join('; ')}; an HTTPRoute and a GRPCRoute cannot share a hostname on one listener`,
