@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { ProxyConfig } from '../ir/types.ts';
 import { LineDecoder, REPORT_PATH, STALE_MS, STREAM_PATH, type ProxyReport } from '../control/stream.ts';
+import { IR_SCHEMA } from '../ir/types.ts';
 
 export type StreamClientOptions = {
   url: URL;
@@ -133,7 +134,7 @@ export class StreamClient {
           }
           for (const m of messages) {
             onMessage();
-            if (m.type === 'config') this.#enqueue(m.config);
+            if (m.type === 'config') this.#enqueue(m.config, m.schema);
           }
         });
         res.on('end', () => finish());
@@ -145,17 +146,23 @@ export class StreamClient {
   }
 
   /** Applies configs one after another, in the order they came. */
-  #enqueue(config: ProxyConfig): void {
+  #enqueue(config: ProxyConfig, schema: number): void {
     this.#applying = this.#applying.then(async () => {
       if (config.gateway !== this.#o.gateway) {
         this.#o.log.error(`the controller sent the config of ${config.gateway}, not ${this.#o.gateway}; ignored`);
         return;
       }
       let outcome: Omit<ProxyReport, 'gateway' | 'proxy' | 'version'>;
-      try {
-        outcome = await this.#o.onConfig(config);
-      } catch (err) {
-        outcome = { error: (err as Error).message };
+      if (schema !== IR_SCHEMA) {
+        // The last config this proxy understood keeps serving; the report makes the Gateway say why it is not current.
+        outcome = { error: `this proxy reads configuration schema ${IR_SCHEMA} but the controller sent schema ${schema}; run the controller and its proxies at the same Portico version` };
+        this.#o.log.error(outcome.error!);
+      } else {
+        try {
+          outcome = await this.#o.onConfig(config);
+        } catch (err) {
+          outcome = { error: (err as Error).message };
+        }
       }
       await this.#report({ gateway: config.gateway, proxy: this.#o.proxy, version: config.version, ...outcome });
     });

@@ -2,7 +2,7 @@
 // NDJSON rather than SSE because both ends are ours and a JSON line needs no escaping rules of its own; a proxy
 // reads it with nothing but a line splitter.
 import type { ApplyResult } from '../ir/apply.ts';
-import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
+import { IR_SCHEMA, type GatewayKey, type ProxyConfig } from '../ir/types.ts';
 
 export const STREAM_PATH = '/v1/config';
 export const REPORT_PATH = '/v1/report';
@@ -15,8 +15,12 @@ export const STALE_MS = 3 * KEEPALIVE_MS;
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 export type StreamMessage =
-  /** The Gateway's whole config; `config.version` is its content hash. Sent on connect and on every new version. */
-  | { type: 'config'; config: ProxyConfig }
+  /**
+   * The Gateway's whole config; `config.version` is its content hash. Sent on connect and on every new version.
+   * `schema`: the IR_SCHEMA it was written in; a proxy reading another one refuses it rather than apply a config it
+   * may half understand (an ExternalAuth filter it does not know would let requests through unchecked).
+   */
+  | { type: 'config'; schema: number; config: ProxyConfig }
   | { type: 'keepalive' };
 
 /** What a proxy POSTs to REPORT_PATH after applying a version (or failing to). */
@@ -30,8 +34,9 @@ export type ProxyReport = {
   error?: string;
 };
 
-export function encodeMessage(m: StreamMessage): string {
-  return JSON.stringify(m) + '\n';
+/** Config messages are stamped with this build's IR_SCHEMA. */
+export function encodeMessage(m: { type: 'config'; config: ProxyConfig } | { type: 'keepalive' }): string {
+  return JSON.stringify(m.type === 'config' ? { type: 'config', schema: IR_SCHEMA, config: m.config } : m) + '\n';
 }
 
 /** Splits a byte stream into messages. Chunks may cut a line (or a UTF-8 character) anywhere. */
@@ -61,9 +66,12 @@ export function parseMessage(line: string): StreamMessage {
   } catch {
     throw new Error(`config stream: a line is not JSON (${line.slice(0, 80)}…); the controller and proxy versions may not match`);
   }
-  const o = m as { type?: unknown; config?: { gateway?: unknown; version?: unknown } };
+  const o = m as { type?: unknown; schema?: unknown; config?: { gateway?: unknown; version?: unknown } };
   if (o?.type === 'keepalive') return { type: 'keepalive' };
-  if (o?.type === 'config' && typeof o.config?.gateway === 'string' && typeof o.config.version === 'string') return m as StreamMessage;
+  if (o?.type === 'config' && typeof o.config?.gateway === 'string' && typeof o.config.version === 'string') {
+    // A controller from before the schema stamp wrote schema 1.
+    return { type: 'config', schema: typeof o.schema === 'number' ? o.schema : 1, config: o.config as unknown as ProxyConfig };
+  }
   throw new Error(`config stream: unknown message ${JSON.stringify(o?.type ?? null)}; the controller and proxy versions may not match`);
 }
 

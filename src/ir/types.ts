@@ -1,7 +1,8 @@
 // The data-plane contract: plain, serialisable data. The data plane knows nothing else.
 // Everything here is already resolved: ordering, defaults, references, endpoints.
 
-export const IR_SCHEMA = 1;
+/** Bumped when the IR changes in a way an older data plane would misread; the config stream refuses a mismatch. */
+export const IR_SCHEMA = 2;
 
 /** `namespace/name` of a Gateway. */
 export type GatewayKey = string & { readonly __brand: 'GatewayKey' };

@@ -124,3 +124,42 @@ test('configs arrive in order, reports come back, and a client dials again after
     await client.stop();
   }
 });
+
+test('a config in another IR schema is not applied: the proxy reports why and keeps what it serves', async () => {
+  const reports: string[] = [];
+  const server = https.createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+    if (req.url?.startsWith('/v1/config')) {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(JSON.stringify({ type: 'config', schema: 99, config: config('v9') }) + '\n');
+      return;
+    }
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      reports.push(body);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  let applied = 0;
+  const client = new StreamClient({
+    url: new URL(`https://127.0.0.1:${(server.address() as { port: number }).port}`), gateway: GW, proxy: 'p1',
+    token: async () => 'good', ca: async () => cert.caCert, log: quiet, backoff: { initialMs: 10, maxMs: 50 },
+    onConfig: async (c) => {
+      applied++;
+      return { result: { gateway: c.gateway, version: c.version, listeners: [] } };
+    },
+  });
+  client.start();
+  try {
+    while (reports.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const report = JSON.parse(reports[0]!) as { version: string; error?: string };
+    assert.equal(report.version, 'v9');
+    assert.match(report.error ?? '', /reads configuration schema \d+ but the controller sent schema 99; run the controller and its proxies at the same Portico version/);
+    assert.equal(applied, 0);
+  } finally {
+    await client.stop();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

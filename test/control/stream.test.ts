@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { decide, bearer, proxyUser } from '../../src/control/auth.ts';
 import { summarise } from '../../src/control/reports.ts';
 import { encodeMessage, LineDecoder, reportProblem, type ProxyReport } from '../../src/control/stream.ts';
-import type { GatewayKey, ProxyConfig } from '../../src/ir/types.ts';
+import { IR_SCHEMA, type GatewayKey, type ProxyConfig } from '../../src/ir/types.ts';
 
 const config = (version: string) => ({ gateway: 'ns/gw', version, addresses: [], listeners: [], backends: {}, secrets: {} }) as unknown as ProxyConfig;
 
@@ -19,6 +19,13 @@ test('messages survive being cut anywhere, multi-byte characters included', () =
     assert.equal((got[0] as unknown as { config: { note: string } }).config.note, 'café ✓');
     assert.deepEqual(got[1], { type: 'keepalive' });
   }
+});
+
+test('config messages carry the IR schema they were written in; unstamped ones read as schema 1', () => {
+  const [stamped] = new LineDecoder().push(Buffer.from(encodeMessage({ type: 'config', config: config('v1') })));
+  assert.deepEqual(stamped, { type: 'config', schema: IR_SCHEMA, config: config('v1') });
+  const [old] = new LineDecoder().push(Buffer.from(JSON.stringify({ type: 'config', config: config('v1') }) + '\n'));
+  assert.equal((old as { schema: number }).schema, 1);
 });
 
 test('a line that is not a message is refused with a hint', () => {
