@@ -1,10 +1,11 @@
 // Configuration text for the reference servers: nginx as the upstream and as a reverse proxy, and HAProxy.
-// Each runs one worker, logs nothing per request and keeps connections alive on both sides.
+// Each runs one worker (nginx as a proxy: `workers` for the whole-machine runs), logs nothing per request and keeps
+// connections alive on both sides.
 import { routePath } from '../lib/manifests.ts';
 
 /** Paths nginx needs that default to system folders; everything goes under `dir`. */
-function nginxHead(dir: string): string {
-  return `worker_processes 1;
+function nginxHead(dir: string, workers = 1): string {
+  return `worker_processes ${workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log stderr warn;
@@ -33,10 +34,10 @@ export function nginxUpstreamConf(dir: string, port: number): string {
 }
 
 /** nginx as a reverse proxy with `routes` prefix locations, like Portico's generated HTTPRoutes. */
-export function nginxProxyConf(dir: string, port: number, upstreamPort: number, routes: number): string {
+export function nginxProxyConf(dir: string, port: number, upstreamPort: number, routes: number, workers = 1): string {
   const locations: string[] = [];
   for (let i = 0; i < routes; i++) locations.push(`    location ${routePath(i)} { proxy_pass http://up; }`);
-  return `${nginxHead(dir)}
+  return `${nginxHead(dir, workers)}
   upstream up {
     server 127.0.0.1:${upstreamPort};
     keepalive 128;

@@ -10,6 +10,7 @@ import { fmt, median } from '../lib/stats.ts';
 import { wrk } from '../lib/wrk.ts';
 import { fixedRate, type FixedRateResult } from './fixed-rate-run.ts';
 import { directTarget, startFloor, startHaproxy, startNginx, startPortico, startUpstream, type Cores, type Target } from './targets.ts';
+import { runWholeMachine } from './whole-machine.ts';
 
 /** The fixed rate, as a share of the slowest 1-route proxy's throughput in the same run. */
 const RATE_SHARE = 0.3;
@@ -71,7 +72,10 @@ export async function runDataplane(o: DataplaneOptions): Promise<Section> {
       o.log(`dataplane: ${rate} req/s fixed rate, ${t.kind} (${t.routes} routes): p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${r.errors} errors`);
     }
     const rss = new Map(targets.map((t) => [t, rssMiB(t.proc.pid)]));
-    return { part: 'dataplane', markdown: render(o, dir, targets, samples, rss) + renderFixed(o, rate, targets, fixed) };
+    // The pinned proxies stop first: the whole-machine run gives every core to the proxies it starts.
+    for (const t of targets) if (t.kind !== 'upstream (direct)') await t.proc.stop();
+    const whole = await runWholeMachine(o, dir, upstream.port);
+    return { part: 'dataplane', markdown: render(o, dir, targets, samples, rss) + renderFixed(o, rate, targets, fixed) + whole };
   } finally {
     await stopAll();
     removeTempDir(dir);
@@ -114,9 +118,8 @@ ${table(['round', 'proxy', 'routes', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req',
 
 </details>
 
-Not measured yet: HTTP/2 (h2c) on the front (Portico does not speak h2c yet), the whole machine with one worker per
-core (Portico has no multi-worker mode yet), p99 at a fixed moderate rate (wrk is closed-loop; needs wrk2 or an
-open-loop generator), HAProxy with a route table.
+Not measured yet: HTTP/2 (h2c) on the front, HAProxy with a route table. The fixed-rate latency and the whole machine
+with one worker per core are below.
 
 Commands (configs are generated into a temporary folder by \`bench/dataplane/configs.ts\` and \`bench/lib/manifests.ts\`):
 ${commands}

@@ -20,6 +20,8 @@ export type Target = {
   proc: Proc;
   /** The command line, for the report. */
   command: string;
+  /** Worker processes (nginx worker_processes, portico --workers); 1 unless a whole-machine run asks for more. */
+  workers: number;
 };
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -35,18 +37,18 @@ export async function startUpstream(dir: string, cores: Cores): Promise<{ port: 
 }
 
 export function directTarget(upstream: { port: number; proc: Proc }): Target {
-  return { kind: 'upstream (direct)', routes: 1, port: upstream.port, path: '/svc/0/x', proc: upstream.proc, command: 'nginx: return 200 "ok\\n"' };
+  return { kind: 'upstream (direct)', routes: 1, port: upstream.port, path: '/svc/0/x', proc: upstream.proc, command: 'nginx: return 200 "ok\\n"', workers: 1 };
 }
 
-export async function startNginx(dir: string, upstreamPort: number, routes: number, cores: Cores): Promise<Target> {
+export async function startNginx(dir: string, upstreamPort: number, routes: number, cores: Cores, workers = 1): Promise<Target> {
   const port = await freePort();
-  const d = join(dir, `nginx-${routes}`);
+  const d = join(dir, `nginx-${routes}-w${workers}`);
   mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'nginx.conf'), nginxProxyConf(d, port, upstreamPort, routes));
+  writeFileSync(join(d, 'nginx.conf'), nginxProxyConf(d, port, upstreamPort, routes, workers));
   const args = ['-p', d, '-c', join(d, 'nginx.conf'), '-e', 'stderr'];
   const proc = start(`nginx (${routes} routes)`, 'nginx', args, { cpus: cores.proxy });
   await waitForPort(proc, port);
-  return { kind: 'nginx', routes, port, path: `${routePath(routes - 1)}/x`, proc, command: `nginx ${args.join(' ')}` };
+  return { kind: 'nginx', routes, port, path: `${routePath(routes - 1)}/x`, proc, command: `nginx ${args.join(' ')}`, workers };
 }
 
 export async function startHaproxy(dir: string, upstreamPort: number, cores: Cores): Promise<Target> {
@@ -55,7 +57,7 @@ export async function startHaproxy(dir: string, upstreamPort: number, cores: Cor
   writeFileSync(file, haproxyConf(port, upstreamPort));
   const proc = start('haproxy', 'haproxy', ['-db', '-f', file], { cpus: cores.proxy });
   await waitForPort(proc, port);
-  return { kind: 'haproxy', routes: 1, port, path: '/svc/0/x', proc, command: `haproxy -db -f ${file}` };
+  return { kind: 'haproxy', routes: 1, port, path: '/svc/0/x', proc, command: `haproxy -db -f ${file}`, workers: 1 };
 }
 
 export async function startFloor(kind: 'undici' | 'http', upstreamPort: number, cores: Cores): Promise<Target> {
@@ -64,18 +66,19 @@ export async function startFloor(kind: 'undici' | 'http', upstreamPort: number, 
   const proc = start(`node ${kind} proxy`, process.execPath, args, { cpus: cores.proxy, cwd: ROOT });
   await waitForPort(proc, port);
   const label = kind === 'undici' ? 'node + undici Pool.stream' : 'node:http + keep-alive Agent';
-  return { kind: label, routes: 1, port, path: '/svc/0/x', proc, command: `node ${args.join(' ')}` };
+  return { kind: label, routes: 1, port, path: '/svc/0/x', proc, command: `node ${args.join(' ')}`, workers: 1 };
 }
 
-export async function startPortico(dir: string, upstreamPort: number, routes: number, cores: Cores): Promise<Target> {
+export async function startPortico(dir: string, upstreamPort: number, routes: number, cores: Cores, workers = 1): Promise<Target> {
   const port = await freePort();
-  const d = join(dir, `portico-${routes}`);
+  const d = join(dir, `portico-${routes}-w${workers}`);
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, 'gateway.yaml'), gatewayYaml(port) + serviceYaml('upstream', upstreamPort));
   writeFileSync(join(d, 'routes.yaml'), routesYaml(routes, ['upstream']));
   const args = ['src/cli/main.ts', 'run', '-f', d, '--access-log', 'off', '--admin', '127.0.0.1:0', '--log-level', 'warn'];
+  if (workers > 1) args.push('--workers', String(workers));
   const proc = start(`portico (${routes} routes)`, process.execPath, args, { cpus: cores.proxy, cwd: porticoRoot() });
   // The listener binds when the first configuration is applied, so a connection means the routes are live.
   await waitForPort(proc, port, 120_000);
-  return { kind: 'portico', routes, port, path: `${routePath(routes - 1)}/x`, proc, command: `node ${args.join(' ')}` };
+  return { kind: 'portico', routes, port, path: `${routePath(routes - 1)}/x`, proc, command: `node ${args.join(' ')}`, workers };
 }

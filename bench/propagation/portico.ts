@@ -29,7 +29,9 @@ export async function startWatchedPortico(dir: string, ups: readonly NamedUpstre
   writeFileSync(join(watched, 'existing.yaml'), routesYaml(existing, ups.map((u) => u.name)));
   const args = ['src/cli/main.ts', 'run', '-f', watched, '--access-log', 'off', '--admin', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
   // The inspector (loopback only) lets the churn test force a GC before reading the heap.
-  const proc = start(`portico (${existing} routes)`, process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, ...args], { cwd: porticoRoot() });
+  // PORTICO_BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a propagation run.
+  const extra = (process.env.PORTICO_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = start(`portico (${existing} routes)`, process.execPath, [...extra, `--inspect=127.0.0.1:${inspectPort}`, ...args], { cwd: porticoRoot() });
   await waitFor200(port, `${routePath(existing - 1)}/x`, 120_000, `portico with ${existing} routes`);
   // Measure the steady state: start-up work (a file source may re-read just-written files for a while) is over.
   await sleep(SETTLE_MS);

@@ -11,6 +11,8 @@ export type RunArgs = {
   accessLog: 'off' | 'stdout' | { path: string };
   demoBackends: boolean;
   logLevel: string;
+  /** Data-plane processes: 1 serves in this process; more fork node:cluster workers sharing the listeners. */
+  workers: number | 'auto';
 };
 
 export type ValidateArgs = { files: string[]; output: 'text' | 'json' | 'yaml' };
@@ -28,6 +30,8 @@ Options:
                                   (e.g. 127.0.1.0/24); without it such Gateways listen on all interfaces
       --access-log off|stdout|PATH  one JSON line per request (default stdout)
       --demo-backends             start echo servers for Services annotated portico.dev/demo-backend: "true"
+      --workers N|auto            data-plane processes sharing the listeners (default 1: in this process;
+                                  auto: one per core); GET /workers on the admin API shows each one's version
       --log-level LEVEL           fatal, error, warn, info (default), debug, trace or silent
   -h, --help                      show this help
 
@@ -77,10 +81,14 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     'access-log': { type: 'string', default: 'stdout' },
     'demo-backends': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
+    workers: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   });
   if (v.help) return 'help';
   const files = requireFiles('run', v.file as string[] | undefined);
+  const workersText = v.workers as string;
+  const workers = workersText === 'auto' ? 'auto' : /^[1-9]\d{0,2}$/.test(workersText) ? Number(workersText) : null;
+  if (workers === null) throw new UsageError(`portico run: --workers ${workersText} is not a number of processes; use e.g. --workers 2, or --workers auto for one per core`);
   const level = v['log-level'] as string;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`portico run: --log-level ${level} is not one of ${LOG_LEVELS.join(', ')}`);
   const accessLog = v['access-log'] as string;
@@ -91,6 +99,7 @@ export function parseRunArgs(argv: string[]): RunArgs | 'help' {
     accessLog: accessLog === 'off' || accessLog === 'stdout' ? accessLog : { path: accessLog },
     demoBackends: v['demo-backends'] as boolean,
     logLevel: level,
+    workers,
   };
 }
 

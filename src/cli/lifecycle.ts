@@ -4,14 +4,18 @@ import type { Logger } from 'pino';
 import { startAdminServer, type AdminServer, type AdminSources } from '../admin/server.ts';
 import { formatHostPort } from '../ir/net.ts';
 import type { ProxyConfig } from '../ir/types.ts';
-import { stableJson } from '../sources/store.ts';
 
 /** How long requests in flight may take to finish on shutdown. */
 export const DRAIN_GRACE_MS = 10_000;
 
-/** Short content hash: the same config always gets the same version, so an unchanged Gateway is not rebuilt. */
+/**
+ * Short content hash: the same config always gets the same version, so an unchanged Gateway is not rebuilt.
+ * Plain JSON.stringify, not stableJson: translate() is pure and builds its objects in a fixed key order, so equal
+ * configs give equal text; sorting every key cost ~6x as much (25 ms at 3,000 routes), and a key order that did
+ * differ would only cost one needless rebuild, never a missed one.
+ */
 export function contentVersion(c: ProxyConfig): string {
-  return createHash('sha256').update(stableJson({ ...c, version: '' })).digest('hex').slice(0, 12);
+  return createHash('sha256').update(JSON.stringify({ ...c, version: '' })).digest('hex').slice(0, 12);
 }
 
 /** Resolves on the first SIGTERM or SIGINT; a second signal exits at once, skipping the drain. */

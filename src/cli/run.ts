@@ -3,7 +3,7 @@
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
 import { createDataPlane } from '../dataplane/index.ts';
-import type { ApplyResult } from '../dataplane/contract.ts';
+import type { ApplyResult, DataPlane } from '../dataplane/contract.ts';
 import { AddressPool, assignAddresses, PoolError } from '../infra/host.ts';
 import { formatHostPort } from '../ir/net.ts';
 import type { ProxyConfig } from '../ir/types.ts';
@@ -18,8 +18,12 @@ import { openAccessLog } from './access-log.ts';
 import type { RunArgs } from './args.ts';
 import { DemoBackends } from './demo-backends.ts';
 import { problems } from './format.ts';
-import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
+import { ConfigVersions } from './config-versions.ts';
+import { DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
+import { workerCount, WorkerPool } from './workers.ts';
 
+/** How long a new config's status waits behind the first requests it serves (see rebuild). */
+const STATUS_DELAY_MS = 25;
 
 export async function run(args: RunArgs): Promise<number> {
   const log = pino({ level: args.logLevel, base: undefined }, pino.destination({ dest: 2, sync: true }));
@@ -32,14 +36,23 @@ export async function run(args: RunArgs): Promise<number> {
   }
 
   const metrics = createMetrics();
-  const accessLog = openAccessLog(args.accessLog);
-  const dataPlane = createDataPlane({
+  const workers = workerCount(args.workers);
+  // One worker serves in this process; more are node:cluster processes that write their own access log lines.
+  const accessLog = openAccessLog(workers > 1 ? 'off' : args.accessLog);
+  const workerPool = workers > 1
+    ? await WorkerPool.start(workers, { accessLog: args.accessLog, logLevel: args.logLevel }, {
+      info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m),
+    })
+    : null;
+  const dataPlane: DataPlane = workerPool ?? createDataPlane({
     allowLoopbackEndpoints: true,
     accessLog: accessLog.write,
     metricsRegistry: metrics.registry,
     warn: (message) => log.warn(message),
   });
+  if (workerPool) log.info(`data plane: ${workers} worker processes sharing the listeners`);
   const store = new ResourceStore();
+  const versions = new ConfigVersions();
   const statuses = new StatusStore();
   const demo = args.demoBackends ? new DemoBackends(log) : null;
   let live: ProxyConfig[] = [];
@@ -50,8 +63,12 @@ export async function run(args: RunArgs): Promise<number> {
   const admin = await startAdmin(args.admin, {
     registry: metrics.registry,
     isReady: () => ready,
-    status: () => statuses.items(),
+    status: () => {
+      finishStatus();
+      return statuses.items();
+    },
     config: () => live,
+    ...(workerPool ? { metrics: () => workerPool.metrics(metrics.registry), workers: () => workerPool.status() } : {}),
   }, log);
   if ('error' in admin) {
     await dataPlane.close(0);
@@ -65,7 +82,7 @@ export async function run(args: RunArgs): Promise<number> {
     const result = translate(snapshot);
     endTranslate();
     const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
-    const versioned = configs.map((c) => ({ ...c, version: contentVersion(c) }));
+    const versioned = versions.assign(configs);
     const endApply = metrics.applyDuration.startTimer();
     let results: ApplyResult[];
     try {
@@ -81,12 +98,27 @@ export async function run(args: RunArgs): Promise<number> {
     ready = true;
     metrics.configVersion.inc();
     metrics.sourceErrors.set(source.errors().length);
-    const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
     reportListeners(results);
     for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
-    const now = new Set(problems(status));
-    for (const p of now) if (!lastProblems.has(p)) log.warn(p);
-    lastProblems = now;
+    // The new config is live; its status (tens of ms at thousands of routes) waits a moment so the first requests
+    // on the new routes are not queued behind it. GET /status finishes it first, so it never reads stale status.
+    pendingStatus = () => {
+      const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
+      const now = new Set(problems(status));
+      for (const p of now) if (!lastProblems.has(p)) log.warn(p);
+      lastProblems = now;
+    };
+    statusTimer ??= setTimeout(finishStatus, STATUS_DELAY_MS);
+  };
+
+  let pendingStatus: (() => void) | null = null;
+  let statusTimer: NodeJS.Timeout | undefined;
+  const finishStatus = () => {
+    clearTimeout(statusTimer);
+    statusTimer = undefined;
+    const pending = pendingStatus;
+    pendingStatus = null;
+    pending?.();
   };
 
   const reportListeners = (results: readonly ApplyResult[]) => {
@@ -115,6 +147,7 @@ export async function run(args: RunArgs): Promise<number> {
   const rebuilds = debounce(rebuild, {
     holdoffMs: 20,
     maxMs: 200,
+    leading: true, // a lone change applies at once; a burst still becomes one rebuild after the first
     onError: (err) => log.error({ err }, `applying the new configuration failed: ${(err as Error)?.message ?? err}; the previous one stays live`),
   });
   const source = new FileSource({ paths: args.files, store, log, onChange: () => rebuilds.trigger() });
@@ -123,6 +156,7 @@ export async function run(args: RunArgs): Promise<number> {
     source.close();
     rebuilds.cancel();
     await rebuilds.idle();
+    finishStatus();
     await dataPlane.close(DRAIN_GRACE_MS);
     await demo?.close();
     await admin.close();

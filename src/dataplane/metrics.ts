@@ -1,6 +1,8 @@
-// Prometheus metrics by gateway, listener, route and backend. Label children are cached so the hot path is a Map
-// lookup and an increment, not a label-hash per request; retain() drops the children of routes that are gone.
-import { Counter, Histogram, type Registry } from 'prom-client';
+// Prometheus metrics by gateway, listener, route and backend. The hot path only adds to plain numbers in cells found
+// by one Map lookup; the text is built when the registry is scraped. (prom-client's own label children hash and
+// validate their labels on every inc/observe: that was most of the metrics' cost per request.) retain() drops the
+// cells of routes that are gone.
+import type { Registry } from 'prom-client';
 
 export type RequestOutcome = {
   gateway: string;
@@ -23,69 +25,102 @@ const NOOP: Metrics = { record() {}, retain() {} };
 
 const REQUESTS = 'portico_http_requests_total';
 const DURATION = 'portico_http_request_duration_seconds';
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type Child<T> = { labels: Record<string, string>; gateway: string; route: string; child: T };
+type Labels = Record<string, string>;
+type CounterCell = { labels: Labels; gateway: string; route: string; value: number };
+type HistogramCell = { labels: Labels; gateway: string; route: string; counts: Float64Array; sum: number; count: number };
+type Value = { labels: Labels; value: number; metricName?: string };
+
+/** What a prom-client Registry needs of a metric to expose it, aggregate it across workers and reset it. */
+type Exposed<T> = {
+  name: string;
+  help: string;
+  type: 'counter' | 'histogram';
+  aggregator: 'sum';
+  cells: Map<string, T>;
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }>;
+  reset(): void;
+};
+
+function exposed<T>(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: (cells: Map<string, T>) => Value[]): Exposed<T> {
+  // Two data planes given the same registry share the series, as they would with prom-client's own metrics.
+  const existing = registry.getSingleMetric(name) as unknown as Exposed<T> | undefined;
+  if (existing?.cells) return existing;
+  const cells = new Map<string, T>();
+  const metric: Exposed<T> = {
+    name, help, type, aggregator: 'sum', cells,
+    get: async () => ({ name, help, type, aggregator: 'sum', values: values(cells) }),
+    reset: () => cells.clear(),
+  };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  return metric;
+}
+
+function counterValues(cells: Map<string, CounterCell>): Value[] {
+  return [...cells.values()].map((c) => ({ labels: c.labels, value: c.value }));
+}
+
+function histogramValues(cells: Map<string, HistogramCell>): Value[] {
+  const out: Value[] = [];
+  for (const h of cells.values()) {
+    let acc = 0;
+    for (let i = 0; i < BUCKETS.length; i++) {
+      acc += h.counts[i];
+      out.push({ labels: { le: String(BUCKETS[i]), ...h.labels }, value: acc, metricName: `${DURATION}_bucket` });
+    }
+    out.push({ labels: { le: '+Inf', ...h.labels }, value: h.count, metricName: `${DURATION}_bucket` });
+    out.push({ labels: h.labels, value: h.sum, metricName: `${DURATION}_sum` });
+    out.push({ labels: h.labels, value: h.count, metricName: `${DURATION}_count` });
+  }
+  return out;
+}
 
 export function createMetrics(registry: Registry | undefined): Metrics {
   if (registry === undefined) return NOOP;
-  const requests =
-    (registry.getSingleMetric(REQUESTS) as Counter<string> | undefined) ??
-    new Counter({
-      name: REQUESTS,
-      help: 'HTTP requests answered by the data plane, by gateway, listener, route, backend and status class (or truncated).',
-      labelNames: ['gateway', 'listener', 'route', 'backend', 'code_class'],
-      registers: [registry],
-    });
-  const duration =
-    (registry.getSingleMetric(DURATION) as Histogram<string> | undefined) ??
-    new Histogram({
-      name: DURATION,
-      help: 'Time from request received to response finished, by gateway and route.',
-      labelNames: ['gateway', 'route'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    });
-  const counters = new Map<string, Child<{ inc(): void }>>();
-  const histograms = new Map<string, Child<{ observe(v: number): void }>>();
+  const requests = exposed<CounterCell>(registry, REQUESTS,
+    'HTTP requests answered by the data plane, by gateway, listener, route, backend and status class (or truncated).', 'counter', counterValues);
+  const duration = exposed<HistogramCell>(registry, DURATION,
+    'Time from request received to response finished, by gateway and route.', 'histogram', histogramValues);
+  const counters = requests.cells;
+  const histograms = duration.cells;
 
   return {
     record(o) {
-      const codeClass = o.truncated ? 'truncated' : `${Math.floor(o.status / 100)}xx`;
+      const codeClass = o.truncated ? 'truncated' : o.status >= 200 && o.status < 300 ? '2xx' : `${Math.floor(o.status / 100)}xx`;
       const listener = o.listener ?? '';
       const route = o.route ?? '';
       const backend = o.backend ?? '';
       const ck = `${o.gateway}\0${listener}\0${route}\0${backend}\0${codeClass}`;
       let c = counters.get(ck);
       if (c === undefined) {
-        const labels = { gateway: o.gateway, listener, route, backend, code_class: codeClass };
-        c = { labels, gateway: o.gateway, route, child: requests.labels(labels) };
+        c = { labels: { gateway: o.gateway, listener, route, backend, code_class: codeClass }, gateway: o.gateway, route, value: 0 };
         counters.set(ck, c);
       }
-      c.child.inc();
+      c.value++;
       const hk = `${o.gateway}\0${route}`;
       let h = histograms.get(hk);
       if (h === undefined) {
-        const labels = { gateway: o.gateway, route };
-        h = { labels, gateway: o.gateway, route, child: duration.labels(labels) };
+        h = { labels: { gateway: o.gateway, route }, gateway: o.gateway, route, counts: new Float64Array(BUCKETS.length), sum: 0, count: 0 };
         histograms.set(hk, h);
       }
-      h.child.observe(o.seconds);
+      const s = o.seconds;
+      for (let i = 0; i < BUCKETS.length; i++) {
+        if (s <= BUCKETS[i]) {
+          h.counts[i]++;
+          break;
+        }
+      }
+      h.sum += s;
+      h.count++;
     },
     retain(live) {
-      const gone = (c: Child<unknown>) => {
+      const gone = (c: { gateway: string; route: string }) => {
         const routes = live.get(c.gateway);
         return routes === undefined || (c.route !== '' && !routes.has(c.route));
       };
-      for (const [key, c] of counters) {
-        if (!gone(c)) continue;
-        counters.delete(key);
-        requests.remove(c.labels);
-      }
-      for (const [key, h] of histograms) {
-        if (!gone(h)) continue;
-        histograms.delete(key);
-        duration.remove(h.labels);
-      }
+      for (const [key, c] of counters) if (gone(c)) counters.delete(key);
+      for (const [key, h] of histograms) if (gone(h)) histograms.delete(key);
     },
   };
 }

@@ -3,10 +3,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { objectId } from '../api/snapshot.ts';
 import { debounce, type Debouncer } from './debounce.ts';
-import { listDirectories, listManifestFiles, loadFile, mergeFiles, SourceError, type FileLoad } from './files.ts';
+import { listDirectories, listManifestFiles, loadFile, MANIFEST_EXT, mergeFiles, SourceError, type FileLoad } from './files.ts';
 import type { ParsedObject } from './parse.ts';
 import type { ResourceStore } from './store.ts';
 
@@ -57,10 +57,16 @@ export class FileSource {
   #closed = false;
   #started = false;
   #confirmEmpty: NodeJS.Timeout | undefined;
+  /** What the last sync put in the store, by object id: the store holds exactly these. */
+  #synced = new Map<string, ParsedObject>();
+  /** The ids each file put in the store (the files that won their duplicates). */
+  #idsByFile = new Map<string, string[]>();
+  /** Files watch events named since the last scan, or 'all' when something needs the whole listing again. */
+  #dirty: Set<string> | 'all' = new Set();
 
   constructor(options: FileSourceOptions) {
     this.#opts = options;
-    this.#rescan = debounce(() => this.scan(), { holdoffMs: 10, maxMs: 100, onError: (err) => this.#logError(err) });
+    this.#rescan = debounce(() => this.#scanDirty(), { holdoffMs: 10, maxMs: 100, leading: true, onError: (err) => this.#logError(err) });
   }
 
   /** Reads every file once, then starts watching. Throws SourceError when a `-f` path does not exist. */
@@ -71,7 +77,7 @@ export class FileSource {
     await this.#watch();
     const pollMs = this.#opts.pollMs ?? 2000;
     if (pollMs > 0 && this.#opts.watch !== false) {
-      this.#poll = setInterval(() => this.#rescan.trigger(), pollMs);
+      this.#poll = setInterval(() => this.#touchAll(), pollMs);
       this.#poll.unref();
     }
   }
@@ -93,18 +99,55 @@ export class FileSource {
       this.#opts.log.info({ file: gone }, `${gone}: file removed; its objects are gone`);
     }
     const loads = await Promise.all(files.map((f) => this.#load(f)));
-    for (const load of loads) if (load && this.#absorb(load.load, load.stamp)) changed = true;
+    for (const load of loads) if (load && load !== 'dir' && this.#absorb(load.load, load.stamp)) changed = true;
     if (changed) this.#sync();
     if (this.#started) await this.#watch();
   }
 
+  #touch(file: string): void {
+    if (this.#dirty !== 'all') this.#dirty.add(file);
+    this.#rescan.trigger();
+  }
+
+  #touchAll(): void {
+    this.#dirty = 'all';
+    this.#rescan.trigger();
+  }
+
+  /**
+   * What watch events asked for: only the files they named when that is all (one saved file costs one stat and one
+   * read, not a stat of every file), else a full scan. The periodic re-scan is always full.
+   */
+  async #scanDirty(): Promise<void> {
+    const dirty = this.#dirty;
+    this.#dirty = new Set();
+    if (dirty === 'all' || !this.#started) return this.scan();
+    const loads = await Promise.all([...dirty].map((f) => this.#load(f)));
+    if (loads.includes('dir')) return this.scan(); // a directory named like a manifest: walk it
+    const files = [...dirty];
+    const changed: string[] = [];
+    for (const [i, load] of loads.entries()) {
+      if (load === null || load === 'dir') continue;
+      const file = files[i];
+      if (load.load.text === null && !load.load.error) {
+        if (!this.#files.delete(file)) continue;
+        this.#opts.log.info({ file }, `${file}: file removed; its objects are gone`);
+        changed.push(file);
+      } else if (this.#absorb(load.load, load.stamp)) changed.push(file);
+    }
+    if (changed.length > 0) this.#syncFiles(changed);
+  }
+
   /** Reads a file unless its stamp says it is unchanged (then null). Stat before read: a write during the read shows next time. */
-  async #load(file: string): Promise<{ load: FileLoad; stamp: string | undefined } | null> {
+  async #load(file: string): Promise<{ load: FileLoad; stamp: string | undefined } | null | 'dir'> {
     const info = await stat(file).catch(() => null);
+    if (info?.isDirectory()) return 'dir';
     const stamp = info ? stampOf(info) : undefined;
     if (stamp !== undefined && this.#files.get(file)?.stamp === stamp) return null;
     const trusted = info && Date.now() - info.mtimeMs >= RACY_MS ? stamp : undefined;
-    return { load: await loadFile(file), stamp: trusted };
+    // A file read again only because its stamp is too young to trust usually holds the same text: skip the parse.
+    const prev = this.#files.get(file);
+    return { load: await loadFile(file, prev?.errorText === undefined ? prev?.text : undefined), stamp: trusted };
   }
 
   async #list(): Promise<string[]> {
@@ -160,9 +203,44 @@ export class FileSource {
     if (this.#confirmEmpty || this.#closed) return;
     this.#confirmEmpty = setTimeout(() => {
       this.#confirmEmpty = undefined;
-      this.#rescan.trigger();
+      this.#touchAll();
     }, Math.max(ms, 0) + 1);
     this.#confirmEmpty.unref();
+  }
+
+  /**
+   * Stores what only `changed` files hold now, when no object is defined twice (then the whole merge is not needed:
+   * at thousands of objects it cost more than the rest of a one-file change). Falls back to #sync otherwise.
+   */
+  #syncFiles(changed: readonly string[]): void {
+    if (this.#warnedDuplicates.size > 0) return this.#sync();
+    const incoming = new Map<string, ParsedObject>();
+    for (const file of changed) {
+      for (const p of this.#files.get(file)?.good ?? []) {
+        const id = objectId(p.object);
+        const owner = this.#synced.get(id)?.file;
+        if (incoming.has(id) || (owner !== undefined && !changed.includes(owner))) return this.#sync(); // a duplicate
+        incoming.set(id, p);
+      }
+    }
+    const { store } = this.#opts;
+    let stored = false;
+    for (const file of changed) {
+      for (const id of this.#idsByFile.get(file) ?? []) {
+        if (incoming.has(id)) continue;
+        this.#synced.delete(id);
+        if (store.deleteId(id)) stored = true;
+      }
+      this.#idsByFile.delete(file);
+    }
+    for (const [id, p] of incoming) {
+      if (this.#synced.get(id) !== p && store.upsert(p.object, { file: p.file, line: p.line })) stored = true;
+      this.#synced.set(id, p);
+      const ids = this.#idsByFile.get(p.file);
+      if (ids) ids.push(id);
+      else this.#idsByFile.set(p.file, [id]);
+    }
+    if (stored) this.#opts.onChange();
   }
 
   #sync(): void {
@@ -180,14 +258,23 @@ export class FileSource {
     this.#warnedDuplicates = current;
     const { store } = this.#opts;
     let changed = false;
-    const live = new Set<string>();
+    // A file that did not change keeps its parsed objects (same references): only the objects of changed files are
+    // upserted, so one edited route costs one upsert, not one per object of every file.
+    const synced = new Map<string, ParsedObject>();
+    const idsByFile = new Map<string, string[]>();
     for (const p of objects) {
-      live.add(objectId(p.object));
-      if (store.upsert(p.object, { file: p.file, line: p.line })) changed = true;
+      const id = objectId(p.object);
+      synced.set(id, p);
+      const ids = idsByFile.get(p.file);
+      if (ids) ids.push(id);
+      else idsByFile.set(p.file, [id]);
+      if (this.#synced.get(id) !== p && store.upsert(p.object, { file: p.file, line: p.line })) changed = true;
     }
-    for (const id of store.ids()) {
-      if (!live.has(id) && store.deleteId(id)) changed = true;
+    for (const id of this.#synced.keys()) {
+      if (!synced.has(id) && store.deleteId(id)) changed = true;
     }
+    this.#synced = synced;
+    this.#idsByFile = idsByFile;
     if (changed) this.#opts.onChange();
   }
 
@@ -198,11 +285,13 @@ export class FileSource {
    */
   async #watch(): Promise<void> {
     if (this.#closed || this.#opts.watch === false) return;
-    const wanted = new Map<string, string | null>(); // directory → the one file name to react to, or null for all
+    const wanted = new Map<string, string | null>(); // directory → the one `-f` file to react to, or null for all
     for (const p of this.#opts.paths) {
       const info = await stat(p).catch(() => null);
-      if (info?.isDirectory()) for (const d of await listDirectories(p)) wanted.set(d, null);
-      else if (!wanted.has(dirname(resolve(p)))) wanted.set(dirname(resolve(p)), basename(p));
+      // Files under a dot-directory are never read (listManifestFiles skips them), so their events are not wanted.
+      if (info?.isDirectory()) {
+        for (const d of await listDirectories(p)) if (!hidden(p, d)) wanted.set(d, null);
+      } else if (!wanted.has(dirname(resolve(p)))) wanted.set(dirname(resolve(p)), p);
     }
     for (const [dir, w] of this.#watchers) {
       if (!wanted.has(dir)) {
@@ -210,12 +299,21 @@ export class FileSource {
         this.#watchers.delete(dir);
       }
     }
+    let added = false;
     for (const [dir, only] of wanted) {
       if (this.#watchers.has(dir)) continue;
       try {
         const w = watch(dir, { persistent: false }, (_event, name) => {
-          if (only !== null && name !== null && basename(String(name)) !== only) return;
-          this.#rescan.trigger();
+          if (only !== null) {
+            if (name === null || basename(String(name)) === basename(only)) this.#touch(only);
+            return;
+          }
+          if (name === null) return this.#touchAll();
+          const n = String(name);
+          if (n.startsWith('.')) return; // editor swap files, .git: listManifestFiles skips them
+          // Anything else may be a directory coming or going: list everything again.
+          if (!MANIFEST_EXT.test(n)) return this.#touchAll();
+          this.#touch(join(dir, n));
         });
         w.on('error', (err) => {
           this.#opts.log.warn({ path: dir }, `${dir}: watch stopped (${err.message}); falling back to periodic re-scan`);
@@ -223,10 +321,14 @@ export class FileSource {
           this.#watchers.delete(dir);
         });
         this.#watchers.set(dir, w);
+        added = true;
       } catch (err) {
         this.#opts.log.warn({ path: dir }, `${dir}: cannot watch (${(err as Error).message}); relying on periodic re-scan`);
       }
     }
+    // A file made in a new directory after the scan listed it and before its watcher started sent no event to
+    // anyone: list again now that the watcher is there.
+    if (added) this.#touchAll();
   }
 
   /** Waits until every change seen so far is in the store. */
@@ -246,6 +348,10 @@ export class FileSource {
   #logError(err: unknown): void {
     this.#opts.log.error({ err }, `file source: re-scan failed: ${(err as Error)?.message ?? err}`);
   }
+}
+
+function hidden(root: string, dir: string): boolean {
+  return relative(root, dir).split(sep).some((part) => part.startsWith('.'));
 }
 
 function stampOf(info: Stats): string {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { objectId } from '../api/snapshot.ts';
 import { ManifestError, parseManifests, type ParsedObject } from './parse.ts';
 
-const MANIFEST_EXT = /\.(ya?ml|json)$/i;
+/** What a directory's manifests are named; other files in it are not read. */
+export const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
 /** A `-f` path that cannot be read at all (as opposed to a file that does not parse). */
 export class SourceError extends Error {
@@ -61,8 +62,11 @@ async function walk(dir: string): Promise<string[]> {
 
 export type FileLoad = { file: string; text: string | null; objects: ParsedObject[]; error?: ManifestError | SourceError };
 
-/** Reads and parses one file; a file that vanished reads as `text: null`. Never throws. */
-export async function loadFile(file: string): Promise<FileLoad> {
+/**
+ * Reads and parses one file; a file that vanished reads as `text: null`. Never throws. `unless` is the text last
+ * read: when the file still holds exactly that, it is not parsed again (`objects` is then empty and unused).
+ */
+export async function loadFile(file: string, unless?: string | null): Promise<FileLoad & { same?: boolean }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -70,6 +74,7 @@ export async function loadFile(file: string): Promise<FileLoad> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, text: null, objects: [] };
     return { file, text: null, objects: [], error: new SourceError(file, `${describe(err)}; check the file's permissions`) };
   }
+  if (unless !== undefined && unless !== null && text === unless) return { file, text, objects: [], same: true };
   return parseText(file, text);
 }
 

@@ -31,3 +31,16 @@ test('HAProxy accepts the generated configuration', { skip: !has('haproxy') && '
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the whole-machine nginx runs one worker per core as asked', { skip: !has('nginx') && 'nginx not installed (bench/install.sh)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+  try {
+    const text = nginxProxyConf(dir, 18004, 18001, 1, 2);
+    assert.match(text, /^worker_processes 2;$/m);
+    writeFileSync(join(dir, 'w.conf'), text);
+    const r = spawnSync('nginx', ['-t', '-q', '-p', dir, '-c', join(dir, 'w.conf'), '-e', 'stderr'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

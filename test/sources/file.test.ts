@@ -247,3 +247,42 @@ test('every save by rename-over is seen, in a subdirectory made after start too 
     await eventually(() => assert.equal((s.store.get('Service/default/b') as any)?.spec.ports[0].port, port));
   }
 });
+
+test('watched changes of single files: a duplicate made later, the winner removed, objects moved between files', async (t) => {
+  const s = await setup((d) => [d]);
+  t.after(s.cleanup);
+  await writeFile(join(s.dir, 'b.yaml'), svc('x', 2) + '---\n' + svc('y', 2));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  const port = (name: string) => (s.store.get(`Service/default/${name}`) as any)?.spec.ports[0].port;
+  // a.yaml comes first by path: it takes x over from b.yaml, with a warning.
+  await writeFile(join(s.dir, 'a.yaml'), svc('x', 1));
+  await eventually(() => assert.equal(port('x'), 1));
+  assert.ok(s.lines.some((l) => l.level === 'warn' && /Service\/default\/x is defined twice/.test(l.msg)));
+  await rm(join(s.dir, 'a.yaml'));
+  await eventually(() => assert.equal(port('x'), 2));
+  // y moves from b.yaml to c.yaml, x stays: no object is lost on the way.
+  await writeFile(join(s.dir, 'c.yaml'), svc('y', 3));
+  await writeFile(join(s.dir, 'b.yaml'), svc('x', 2));
+  await eventually(() => assert.equal(port('y'), 3));
+  assert.equal(port('x'), 2);
+  await rm(join(s.dir, 'c.yaml'));
+  await eventually(() => assert.equal(port('y'), undefined));
+  assert.deepEqual(s.store.ids().sort(), ['Service/default/x']);
+});
+
+test('files under a dot-directory are not read, even when they change after start', async (t) => {
+  const s = await setup((d) => [d]);
+  t.after(s.cleanup);
+  await mkdir(join(s.dir, '.git'));
+  await writeFile(join(s.dir, 'a.yaml'), svc('a'));
+  const src = s.make();
+  await src.start();
+  t.after(() => src.close());
+  await writeFile(join(s.dir, '.git', 'h.yaml'), svc('hidden'));
+  await writeFile(join(s.dir, 'b.yaml'), svc('b'));
+  await eventually(() => assert.ok(s.store.get('Service/default/b')));
+  await src.scan();
+  assert.equal(s.store.get('Service/default/hidden'), undefined);
+});

@@ -86,3 +86,30 @@ test('an origin change alone counts as a change', () => {
   s.upsert(route({}), { file: 'x.yaml', line: 3 });
   assert.equal(s.upsert(route({}), { file: 'x.yaml', line: 9 }), true);
 });
+
+test('snapshot: the same lists snapshotOf() builds, through any mix of changes; a snapshot handed out never changes', async () => {
+  const { snapshotOf } = await import('../../src/api/snapshot.ts');
+  const s = new ResourceStore({ now: () => new Date(0) });
+  const kinds = ['HTTPRoute', 'Service', 'Gateway', 'Namespace', 'SomethingElse'];
+  const obj = (k: number, port: number): KubeObject => ({
+    apiVersion: 'v1', kind: kinds[k % kinds.length],
+    metadata: kinds[k % kinds.length] === 'Namespace' ? { name: `n${k % 7}` } : { name: `o${k % 11}`, namespace: `ns${k % 3}` },
+    spec: { port },
+  }) as unknown as KubeObject;
+  let seed = 7;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const held: { snap: ReturnType<ResourceStore['snapshot']>; copy: string }[] = [];
+  for (let step = 0; step < 400; step++) {
+    const o = obj(rand(60), rand(3));
+    if (rand(4) === 0) s.delete(o.kind, o.metadata.namespace, o.metadata.name);
+    else s.upsert(o, { file: `f${rand(2)}.yaml`, line: 1 });
+    if (step % 25 === 0) {
+      const snap = s.snapshot();
+      held.push({ snap, copy: JSON.stringify({ ...snap, origins: [...snap.origins!] }) });
+      const origins = new Map(s.ids().map((id) => [id, snap.origins!.get(id)!]));
+      const want = snapshotOf(s.objects(), origins);
+      assert.deepEqual({ ...snap, origins: [...snap.origins!].sort() }, { ...want, origins: [...origins].sort() });
+    }
+  }
+  for (const h of held) assert.equal(JSON.stringify({ ...h.snap, origins: [...h.snap.origins!] }), h.copy);
+});
