@@ -12,7 +12,7 @@ import { config, local, prefix, route, simpleListener } from './ir-builders.ts';
 
 /**
  * `/<route>/fail/<n>/<code>/<id>` answers `code` the first n times for that id, then 200; `/<route>/hang` never
- * answers.
+ * answers; `/<route>/hang-once/<id>` never answers the first time for that id, then 200.
  */
 async function flaky() {
   const counts = new Map<string, number>();
@@ -21,6 +21,12 @@ async function flaky() {
     // The first segment is the route's prefix.
     const parts = (req.url ?? '').split('/').slice(2);
     if (parts[0] === 'hang') return;
+    if (parts[0] === 'hang-once') {
+      const seen = (counts.get(parts[1]!) ?? 0) + 1;
+      counts.set(parts[1]!, seen);
+      if (seen > 1) res.writeHead(200).end(`answered on attempt ${seen}`);
+      return;
+    }
     const [, n, code, id] = parts;
     const seen = (counts.get(id) ?? 0) + 1;
     counts.set(id, seen);
@@ -39,6 +45,8 @@ async function flaky() {
 }
 
 let backend: Awaited<ReturnType<typeof flaky>>;
+/** A port nothing listens on: connections to it are refused. */
+let closedPort = 0;
 let echo: Echo;
 let plane: Plane;
 
@@ -47,6 +55,10 @@ const withPolicy = (name: string, path: string, policy: { timeouts?: ir.RouteTim
 
 before(async () => {
   backend = await flaky();
+  const probe = http.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  closedPort = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
   echo = await startEcho({ name: 'echo' });
   plane = await startPlane([
     config({
@@ -57,9 +69,10 @@ before(async () => {
           withPolicy('timeout-ok', '/ok', { timeouts: { requestMs: 60_000, backendRequestMs: 30_000 } }, 'e'),
           withPolicy('retry-500', '/r500', { retry: { codes: [500], attempts: 3, backoffMs: 0 } }),
           withPolicy('retry-hang', '/rh', { retry: { codes: [504], attempts: 2, backoffMs: 0 }, timeouts: { backendRequestMs: 30 } }),
+          withPolicy('retry-refused', '/rc', { retry: { codes: [500], attempts: 2, backoffMs: 0 } }, 'half-down'),
         ]),
       ],
-      backends: { f: [local(backend.port)], e: [local(echo.port)] },
+      backends: { f: [local(backend.port)], e: [local(echo.port)], 'half-down': [local(closedPort), local(backend.port)] },
     }),
   ], { upstreamTimeouts: { headersMs: 60_000 } });
 });
@@ -111,6 +124,20 @@ test('each attempt has its own backend timeout; the last one answers 504', async
   const res = await request(plane.port, '/rh/hang');
   assert.equal(res.status, 504);
   assert.equal(res.headers['x-portico-error'], 'BACKEND_REQUEST_TIMEOUT');
+});
+
+test('HTTPRouteRetryBackendTimeout: an attempt that times out is retried, and the next answer reaches the client', async () => {
+  const res = await request(plane.port, '/rh/hang-once/t1');
+  assert.equal(res.status, 200);
+  assert.equal(res.body, 'answered on attempt 2');
+});
+
+test('HTTPRouteRetryConnectionError: a refused connection is retried on the next endpoint', async () => {
+  // Round robin over [refused, backend]: whichever comes first, every request ends at the backend.
+  for (const id of ['c1', 'c2', 'c3']) {
+    const res = await request(plane.port, `/rc/fail/0/500/${id}`);
+    assert.equal(res.status, 200, `request ${id}`);
+  }
 });
 
 test('a request with a body is sent once, not replayed', async () => {
