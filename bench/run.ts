@@ -1,6 +1,6 @@
 // Runs the benchmarks and writes docs/benchmarks.md.
-//   node bench/run.ts [dataplane|propagation|translate ...] [--quick] [--no-install] [--portico DIR|COMMIT]
-// Without a part name it runs all three. --quick is a ~2-minute smoke run with fewer rounds and smaller tables.
+//   node bench/run.ts [dataplane|propagation|propagation-kubernetes|translate ...] [--quick] [--no-install] [--portico DIR|COMMIT]
+// Without a part name it runs all four (propagation-kubernetes brings up the test cluster of test/cluster). --quick is a ~2-minute smoke run with fewer rounds and smaller tables.
 // --portico DIR|COMMIT measures another Portico: a source tree with its node_modules, or a commit of this repository
 // (exported read-only with git archive), instead of this checkout.
 import { execFileSync } from 'node:child_process';
@@ -11,9 +11,10 @@ import { stopAll } from './lib/proc.ts';
 import { describe, writeReport, type Section } from './lib/report.ts';
 import { runDataplane } from './dataplane/index.ts';
 import { runPropagation } from './propagation/index.ts';
+import { runKubernetesPropagation } from './propagation/kubernetes.ts';
 import { runTranslate } from './translate/index.ts';
 
-const PARTS = ['dataplane', 'propagation', 'translate'] as const;
+const PARTS = ['dataplane', 'propagation', 'propagation-kubernetes', 'translate'] as const;
 type Part = (typeof PARTS)[number];
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -93,6 +94,9 @@ async function runPart(part: Part): Promise<Section> {
     return runPropagation(quick
       ? { existing: [100], probes: 10, routechanges: 20, churn: { cycles: 30, deadlineMs: 30_000 }, log }
       : { existing: [100, 3000], probes: 40, routechanges: 20, churn: { cycles: 300, deadlineMs: 120_000 }, log });
+  }
+  if (part === 'propagation-kubernetes') {
+    return runKubernetesPropagation(quick ? { existing: [100], probes: 10, log } : { existing: [100, 3000], probes: 40, log });
   }
   return runTranslate(quick ? { sizes: [1000, 5000], runs: 3, log } : { sizes: [1000, 5000, 10_000], runs: 5, log });
 }

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeClient } from '../../src/sources/kube-client.ts';
+import { porticoRoot } from '../lib/portico.ts';
 
 const NS = 'bench-propagation';
 const CLASS = 'portico-bench';
@@ -26,7 +27,8 @@ const { values } = parseArgs({
 });
 const sizes = values.existing!.split(',').map(Number);
 const probes = Number(values.probes);
-const repo = new URL('../../', import.meta.url).pathname;
+// The Portico under test (--portico in bench/run.ts): its controller is what gets measured.
+const repo = porticoRoot();
 const kc = new KubeConfig();
 kc.loadFromFile(values.kubeconfig!);
 const api = kubeClient(kc);
