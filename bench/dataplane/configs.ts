@@ -33,8 +33,8 @@ export function nginxUpstreamConf(dir: string, port: number): string {
 `;
 }
 
-/** nginx as a reverse proxy with `routes` prefix locations, like Portico's generated HTTPRoutes. */
-export function nginxProxyConf(dir: string, port: number, upstreamPort: number, routes: number, workers = 1): string {
+/** nginx as a reverse proxy with `routes` prefix locations, like Portico's generated HTTPRoutes; `h2c`: HTTP/2 with prior knowledge on the front. */
+export function nginxProxyConf(dir: string, port: number, upstreamPort: number, routes: number, workers = 1, h2c = false): string {
   const locations: string[] = [];
   for (let i = 0; i < routes; i++) locations.push(`    location ${routePath(i)} { proxy_pass http://up; }`);
   return `${nginxHead(dir, workers)}
@@ -45,7 +45,7 @@ export function nginxProxyConf(dir: string, port: number, upstreamPort: number, 
     keepalive_timeout 300s;
   }
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${h2c ? ' http2' : ''};
     proxy_http_version 1.1;
     proxy_set_header Connection "";
 ${locations.join('\n')}
@@ -54,7 +54,7 @@ ${locations.join('\n')}
 `;
 }
 
-export function haproxyConf(port: number, upstreamPort: number): string {
+export function haproxyConf(port: number, upstreamPort: number, h2c = false): string {
   return `global
   nbthread 1
   maxconn 4000
@@ -66,7 +66,7 @@ defaults
   timeout server 60s
   timeout http-keep-alive 60s
 frontend fe
-  bind 127.0.0.1:${port}
+  bind 127.0.0.1:${port}${h2c ? ' proto h2' : ''}
   default_backend be
 backend be
   http-reuse always

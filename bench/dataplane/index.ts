@@ -10,6 +10,7 @@ import { fmt, median } from '../lib/stats.ts';
 import { wrk } from '../lib/wrk.ts';
 import { fixedRate, type FixedRateResult } from './fixed-rate-run.ts';
 import { directTarget, startFloor, startHaproxy, startNginx, startPortico, startUpstream, type Cores, type Target } from './targets.ts';
+import { runH2cFront } from './h2c-front.ts';
 import { runWholeMachine } from './whole-machine.ts';
 
 /** The fixed rate, as a share of the slowest 1-route proxy's throughput in the same run. */
@@ -72,10 +73,12 @@ export async function runDataplane(o: DataplaneOptions): Promise<Section> {
       o.log(`dataplane: ${rate} req/s fixed rate, ${t.kind} (${t.routes} routes): p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, ${r.errors} errors`);
     }
     const rss = new Map(targets.map((t) => [t, rssMiB(t.proc.pid)]));
+    const portico1 = targets.find((t) => t.kind === 'portico' && t.routes === 1)!;
+    const h2c = await runH2cFront({ rounds: o.rounds, seconds: o.seconds, connections: 10, streams: 10, log: o.log }, dir, upstream.port, cores, portico1);
     // The pinned proxies stop first: the whole-machine run gives every core to the proxies it starts.
     for (const t of targets) if (t.kind !== 'upstream (direct)') await t.proc.stop();
     const whole = await runWholeMachine(o, dir, upstream.port);
-    return { part: 'dataplane', markdown: render(o, dir, targets, samples, rss) + renderFixed(o, rate, targets, fixed) + whole };
+    return { part: 'dataplane', markdown: render(o, dir, targets, samples, rss) + renderFixed(o, rate, targets, fixed) + h2c + whole };
   } finally {
     await stopAll();
     removeTempDir(dir);
