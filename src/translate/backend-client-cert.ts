@@ -6,9 +6,8 @@ import { GROUP } from '../api/gateway.ts';
 import type { Condition } from '../api/meta.ts';
 import type { ResourceSnapshot } from '../api/snapshot.ts';
 import type * as ir from '../ir/types.ts';
-import { parseCertificateChain, tlsSecretProblem } from '../ir/validate.ts';
 import * as c from '../status/conditions.ts';
-import { field, referenceGranted } from './certificates.ts';
+import { keyPair, referenceGranted } from './certificates.ts';
 
 export type ClientCertificate = { condition: Condition; secret?: ir.TlsSecret };
 
@@ -39,13 +38,9 @@ export class ClientCertificates {
     if (group !== '' || kind !== 'Secret') return invalid(`kind ${group ? `${group}/` : ''}${kind} is not supported; refer to a core Secret of type kubernetes.io/tls`);
     const secret = this.#secrets.get(`${ns}/${ref.name}`);
     if (!secret) return invalid(`Secret ${ns}/${ref.name} not found; create it or fix the name`);
-    const certificate = field(secret, 'tls.crt');
-    const privateKey = field(secret, 'tls.key');
-    if (!certificate || !privateKey) return invalid(`Secret ${ns}/${ref.name} lacks ${!certificate ? 'tls.crt' : 'tls.key'}; put the PEM certificate chain in tls.crt and its key in tls.key`);
-    const problem = tlsSecretProblem(certificate, privateKey);
-    if (problem) return invalid(`Secret ${ns}/${ref.name}: ${problem}; store a PEM certificate chain (leaf first) in tls.crt and its unencrypted key in tls.key`);
-    const chain = parseCertificateChain(certificate).join('\n') + '\n';
-    return { condition: c.gatewayResolvedRefs(gen), secret: { certificate: chain, privateKey: privateKey.trim() + '\n' } };
+    const pair = keyPair(secret);
+    if ('problem' in pair) return invalid(pair.problem);
+    return { condition: c.gatewayResolvedRefs(gen), secret: pair };
   }
 }
 

@@ -79,14 +79,21 @@ export class CertificateResolver {
     if (!secret) return invalid(`Secret ${ns}/${ref.name} not found; create it or fix the name`);
     const type = secret.type ?? 'Opaque';
     if (type !== TLS_SECRET_TYPE) return invalid(`Secret ${ns}/${ref.name} has type ${type}; use type ${TLS_SECRET_TYPE} with tls.crt and tls.key`);
-    const certificate = field(secret, 'tls.crt');
-    const privateKey = field(secret, 'tls.key');
-    if (!certificate || !privateKey) return invalid(`Secret ${ns}/${ref.name} lacks ${!certificate ? 'tls.crt' : 'tls.key'}; put the PEM certificate chain in tls.crt and its key in tls.key`);
-    const problem = tlsSecretProblem(certificate, privateKey);
-    if (problem) return invalid(`Secret ${ns}/${ref.name}: ${problem}; store a PEM certificate chain (leaf first) in tls.crt and its unencrypted key in tls.key`);
-    const chain = parseCertificateChain(certificate).join('\n') + '\n';
-    return { ok: true, secret: { name: secretName(ns, ref.name), secret: { certificate: chain, privateKey: privateKey.trim() + '\n' } } };
+    const pair = keyPair(secret);
+    if ('problem' in pair) return invalid(pair.problem);
+    return { ok: true, secret: { name: secretName(ns, ref.name), secret: pair } };
   }
+}
+
+/** The certificate chain and key of a TLS Secret, normalised, or what is wrong with them and how to fix it. */
+export function keyPair(secret: core.Secret): ir.TlsSecret | { problem: string } {
+  const id = `Secret ${secret.metadata.namespace ?? 'default'}/${secret.metadata.name}`;
+  const certificate = field(secret, 'tls.crt');
+  const privateKey = field(secret, 'tls.key');
+  if (!certificate || !privateKey) return { problem: `${id} lacks ${!certificate ? 'tls.crt' : 'tls.key'}; put the PEM certificate chain in tls.crt and its key in tls.key` };
+  const problem = tlsSecretProblem(certificate, privateKey);
+  if (problem) return { problem: `${id}: ${problem}; store a PEM certificate chain (leaf first) in tls.crt and its unencrypted key in tls.key` };
+  return { certificate: parseCertificateChain(certificate).join('\n') + '\n', privateKey: privateKey.trim() + '\n' };
 }
 
 /** stringData wins over data, as the API server merges them on write (file sources may still carry stringData). */

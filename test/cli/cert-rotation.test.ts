@@ -5,22 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import net from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { makeCert, type Pair } from '../dataplane/https-support.ts';
 import { startEcho } from '../support/echo-server.ts';
 import { eventually } from '../support/http-client.ts';
 import { startPortico } from '../support/portico-process.ts';
-import { backendYaml, tempDir } from './fixtures.ts';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { backendYaml, freePort, tempDir } from './fixtures.ts';
 
 function gatewayYaml(port: number): string {
   return `apiVersion: gateway.networking.k8s.io/v1

@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 import { startEcho } from '../support/echo-server.ts';
 import { eventually, request } from '../support/http-client.ts';
-import { backendYaml, gatewayYaml, MAIN, routeYaml, tempDir } from './fixtures.ts';
-
-/** A port free right now: the Gateway's listener port must be written in its manifest. */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { backendYaml, freePort, gatewayYaml, MAIN, routeYaml, tempDir } from './fixtures.ts';
 
 test('run: serves, applies an edited file live, reports status, drains on SIGTERM with exit 0', async (t) => {
   const a = await startEcho({ name: 'a' });

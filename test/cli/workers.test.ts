@@ -3,21 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 import { mergeResults } from '../../src/cli/workers.ts';
 import { parseRunArgs, UsageError } from '../../src/cli/args.ts';
 import { startEcho } from '../support/echo-server.ts';
 import { eventually, request } from '../support/http-client.ts';
-import { backendYaml, gatewayYaml, MAIN, routeYaml, tempDir } from './fixtures.ts';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { backendYaml, freePort, gatewayYaml, MAIN, routeYaml, tempDir } from './fixtures.ts';
 
 type Workers = { workers: { slot: number; pid: number; ready: boolean; restarts: number; versions: Record<string, string> }[] };
 
