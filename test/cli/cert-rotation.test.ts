@@ -11,22 +11,10 @@ import { makeCert, type Pair } from '../dataplane/https-support.ts';
 import { startEcho } from '../support/echo-server.ts';
 import { eventually } from '../support/http-client.ts';
 import { startPortico } from '../support/portico-process.ts';
-import { backendYaml, freePort, tempDir } from './fixtures.ts';
+import { backendYaml, freePort, gatewayYaml as fixtureGateway, tempDir } from './fixtures.ts';
 
 function gatewayYaml(port: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: portico.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: portico
-  addresses: [{type: IPAddress, value: 127.0.0.1}]
-  listeners: [{name: https, protocol: HTTPS, port: ${port}, tls: {certificateRefs: [{name: site-cert}]}}]
----
+  return fixtureGateway(port, `{name: https, protocol: HTTPS, port: ${port}, tls: {certificateRefs: [{name: site-cert}]}}`) + `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: r}

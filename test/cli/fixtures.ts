@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
-export function gatewayYaml(port: number): string {
+/** A GatewayClass and a Gateway on 127.0.0.1 with one listener (plain HTTP on `port` unless `listener` says otherwise). */
+export function gatewayYaml(port: number, listener = `{name: http, protocol: HTTP, port: ${port}}`): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: portico}
@@ -20,7 +21,7 @@ metadata: {name: gw}
 spec:
   gatewayClassName: portico
   addresses: [{type: IPAddress, value: 127.0.0.1}]
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
+  listeners: [${listener}]
 `;
 }
 
