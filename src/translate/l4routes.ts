@@ -28,10 +28,11 @@ export function compileL4Route(route: L4Route, resolver: BackendResolver): Compi
     for (const [k, ref] of (rule.backendRefs ?? []).entries()) {
       const where = `spec.rules[${i}].backendRefs[${k}]`;
       const r = resolver.resolve(ref, namespace, route.kind);
+      const cluster = r.cluster ? plain(r.cluster) : null;
       if (r.problem) out.refProblems.push({ reason: r.problem.reason, message: `${where}: ${r.problem.message}` });
-      else if (!out.clusters.some((c) => c.name === r.cluster.name)) out.clusters.push(r.cluster);
+      else if (cluster && !out.clusters.some((c) => c.name === cluster.name)) out.clusters.push(cluster);
       const weight = ref.weight ?? 1;
-      if (weight > 0) out.backends.push({ cluster: r.cluster?.name ?? null, weight });
+      if (weight > 0) out.backends.push({ cluster: cluster?.name ?? null, weight });
     }
   }
   return out;
@@ -44,4 +45,15 @@ export function compareAge(a: CompiledL4Route, b: CompiledL4Route): number {
   if (ta !== tb) return ta < tb ? -1 : 1;
   const ka = `${a.namespace}/${a.route.metadata.name}`, kb = `${b.namespace}/${b.route.metadata.name}`;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * BackendTLSPolicy is TLS from the gateway's HTTP client to a backend; an L4 route carries the client's own bytes (TLS
+ * passed through, or plain after termination). Its cluster goes without `tls`, under its own name so an HTTPRoute to
+ * the same Service port keeps the TLS one, and the policy's ancestors count only Gateways that use TLS to it.
+ */
+function plain(cluster: ir.BackendCluster): ir.BackendCluster {
+  if (!cluster.tls) return cluster;
+  const { tls: _tls, ...rest } = cluster;
+  return { ...rest, name: `${cluster.name}/l4` };
 }
