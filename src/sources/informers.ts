@@ -80,9 +80,19 @@ export async function discover(client: KubeClient): Promise<{ resources: Resourc
  * The object as the store keeps it. List items come without kind/apiVersion, so they are set from the resource.
  * Status, resourceVersion and managedFields are dropped: they change on every write (ours included) and the
  * translator reads none of them, so leaving them out is what makes a status-only update a no-op in the store.
+ * kubectl's last-applied-configuration annotation goes too (memory).
  */
 export function toStoreObject(r: Resource, raw: Record<string, unknown>): KubeObject {
   const { status: _status, metadata, ...rest } = raw as { status?: unknown; metadata: Record<string, unknown> };
   const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
+  // `kubectl apply` keeps a copy of the whole object in an annotation: kept, every applied object would be held twice.
+  const annotations = meta.annotations as Record<string, string> | undefined;
+  if (annotations && LAST_APPLIED in annotations) {
+    const { [LAST_APPLIED]: _la, ...others } = annotations;
+    if (Object.keys(others).length > 0) meta.annotations = others;
+    else delete meta.annotations;
+  }
   return { ...rest, apiVersion: apiVersionOf(r), kind: r.kind, metadata: meta } as KubeObject;
 }
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

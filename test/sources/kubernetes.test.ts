@@ -118,6 +118,15 @@ test('a status-only update does not trigger a rebuild; a spec change does; a del
   assert.equal(changes, before + 2);
 });
 
+test("toStoreObject drops kubectl's last-applied-configuration copy, keeping other annotations", () => {
+  const svc = RESOURCES.find((r) => r.kind === 'Service')!;
+  const applied = JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } });
+  const one = toStoreObject(svc, { metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': applied, keep: 'me' } } });
+  assert.deepEqual(one.metadata.annotations, { keep: 'me' });
+  const only = toStoreObject(svc, { metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': applied } } });
+  assert.equal(only.metadata.annotations, undefined);
+});
+
 test('toStoreObject keeps labels, annotations and top-level fields (EndpointSlice endpoints)', () => {
   const slice = RESOURCES.find((r) => r.kind === 'EndpointSlice')!;
   const o = toStoreObject(slice, {
