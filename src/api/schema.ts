@@ -63,6 +63,9 @@ const frontendValidation = obj({
 
 const parentRef = obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string', sectionName: 'string', port: 'port' }, 'name');
 
+/** A route's backendRef with a weight and its own filters (HTTPRoute, GRPCRoute). */
+const filteredBackendRef = obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] }, filters: list(filter) }, 'name');
+
 function l4RouteSpec(hostnames: boolean): Shape {
   return obj({
     parentRefs: list(parentRef),
@@ -92,7 +95,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
   },
   HTTPRoute: {
     spec: obj({
-      parentRefs: list(obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string', sectionName: 'string', port: 'port' }, 'name')),
+      parentRefs: list(parentRef),
       hostnames: list('string'),
       rules: list(obj({
         name: 'string',
@@ -103,7 +106,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
           method: 'string',
         })),
         filters: list(filter),
-        backendRefs: list(obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] }, filters: list(filter) }, 'name')),
+        backendRefs: list(filteredBackendRef),
         timeouts: 'any',
         sessionPersistence,
       })),
@@ -111,7 +114,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
   },
   GRPCRoute: {
     spec: obj({
-      parentRefs: list(obj({ group: 'string', kind: 'string', namespace: 'string', name: 'string', sectionName: 'string', port: 'port' }, 'name')),
+      parentRefs: list(parentRef),
       hostnames: list('string'),
       rules: list(obj({
         name: 'string',
@@ -120,7 +123,7 @@ export const KIND_SHAPES: Readonly<Record<string, Readonly<Record<string, Shape>
           headers: list(stringMatch),
         })),
         filters: list(filter),
-        backendRefs: list(obj({ ...backendObjectRef, weight: { int: [0, 1_000_000] }, filters: list(filter) }, 'name')),
+        backendRefs: list(filteredBackendRef),
         sessionPersistence,
       })),
     }),

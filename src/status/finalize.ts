@@ -62,13 +62,7 @@ function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, bi
       setCondition(ls, listenerProgrammed(gen, `Listener is bound on ${mine.map(where).join(', ')}`));
       continue;
     }
-    const detail = failed.length > 0 ? failed.map((b) => `${where(b)}: ${b.error ?? 'not bound'}`).join(', ') : `port ${port} was not bound`;
-    const addressOnly = failed.length > 0 && failed.every((b) => b.error === 'EADDRNOTAVAIL');
-    if (!addressOnly) {
-      portFailures++;
-      setCondition(ls, listenerPortUnavailable(gen, `port ${port} cannot be bound (${detail})`));
-    }
-    setCondition(ls, listenerNotProgrammed(gen, 'Invalid', `it is not bound (${detail})`));
+    if (markUnbound(ls, gen, port, failed)) portFailures++;
   }
 
   const conditions = st.conditions ?? [];
@@ -135,15 +129,26 @@ function listenerSetFromBinds(
       continue;
     }
     failed++;
-    const detail = bad.map((b) => `${where(b)}: ${b.error ?? 'not bound'}`).join(', ');
-    setCondition(ls, listenerPortUnavailable(s.generation, `port ${port} cannot be bound (${detail})`));
-    setCondition(ls, listenerNotProgrammed(s.generation, 'Invalid', `it is not bound (${detail})`));
+    markUnbound(ls, s.generation, port, bad);
   }
   if (failed > 0 && bound === 0) {
     const conditions = (st.conditions ?? []).filter((c) => c.type !== 'Programmed');
     st.conditions = [...conditions, listenerSetNotProgrammed(s.generation, 'none could be bound; see the listener conditions')];
   }
   return { ...s, status: st };
+}
+
+/**
+ * A listener whose port did not bind (`failed`: its failed bind results, possibly none): Programmed False, and
+ * PortUnavailable unless only the address was missing (that is the Gateway's AddressNotUsable). Returns whether the
+ * port itself failed.
+ */
+function markUnbound(ls: ListenerStatus, gen: number, port: number, failed: readonly ListenerBindResult[]): boolean {
+  const detail = failed.length > 0 ? failed.map((b) => `${where(b)}: ${b.error ?? 'not bound'}`).join(', ') : `port ${port} was not bound`;
+  const addressOnly = failed.length > 0 && failed.every((b) => b.error === 'EADDRNOTAVAIL');
+  if (!addressOnly) setCondition(ls, listenerPortUnavailable(gen, `port ${port} cannot be bound (${detail})`));
+  setCondition(ls, listenerNotProgrammed(gen, 'Invalid', `it is not bound (${detail})`));
+  return !addressOnly;
 }
 
 function addressNotAssigned(status: GatewayStatus, gen: number, why: string): GatewayStatus {
