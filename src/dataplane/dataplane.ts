@@ -25,6 +25,12 @@ export type DataPlaneSettings = DataPlaneOptions & {
   warn?: (message: string) => void;
   /** How long a UDP client's session (its own upstream socket) lives without traffic. */
   udpIdleMs?: number;
+  /**
+   * Plain-HTTP ports parse HTTP/1.1 on the raw socket with Node's own parser (llhttp, same strictness) instead of
+   * going through node:http's request and response objects; requests the fast path does not handle are handed to
+   * node:http on the same connection.
+   */
+  http1FastPath?: boolean;
 };
 
 const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 10_000, headersMs: 60_000, bodyMs: 300_000 };
