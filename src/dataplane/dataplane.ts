@@ -83,7 +83,10 @@ class PorticoDataPlane implements DataPlane {
     const sink = options.warn ?? ((message: string) => process.stderr.write(JSON.stringify({ level: 'warn', component: 'dataplane', message }) + '\n'));
     this.#warnings = new Warnings(sink);
     this.#pools = new UpstreamPools({ ...DEFAULT_TIMEOUTS, ...options.upstreamTimeouts });
-    this.#ctx = { metrics: createMetrics(options.metricsRegistry), accessLog: options.accessLog ?? null, warn: this.#warnings.warn };
+    this.#ctx = {
+      metrics: createMetrics(options.metricsRegistry), accessLog: options.accessLog ?? null, warn: this.#warnings.warn,
+      http1FastPath: options.http1FastPath ?? process.env.PORTICO_HTTP1_FAST === '1',
+    };
     this.#limits = { ...DEFAULT_LIMITS, ...options.serverLimits };
     this.#allowLoopback = options.allowLoopbackEndpoints ?? false;
     this.#drainGraceMs = options.drainGraceMs ?? 30_000;

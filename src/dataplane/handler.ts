@@ -35,6 +35,8 @@ export type HandlerContext = {
   metrics: Metrics;
   accessLog: ((entry: AccessLogEntry) => void) | null;
   warn: (message: string) => void;
+  /** Plain-HTTP ports take the HTTP/1.1 fast path (http1/connection.ts) for the requests it handles. */
+  http1FastPath?: boolean;
 };
 
 type Outcome = { listener: string | null; route: string | null; backend: string | null };

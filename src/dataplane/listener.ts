@@ -12,6 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import type { ListenerBindResult } from '../ir/apply.ts';
 import { createH2Frontend, sniffPreface, type H2Frontend } from './h2-frontend.ts';
 import { handleRequest, type HandlerContext, type Snapshot } from './handler.ts';
+import { FastConnection } from './http1/connection.ts';
 import { ALPN_PROTOCOLS, serverNameOf, type TlsPlan } from './tls-server.ts';
 import { acceptUpgrade, wantsTunnel } from './upgrade.ts';
 
@@ -45,6 +46,8 @@ export class ListenerServer {
   /** Connections node:http does not track: those still being told apart (HTTP/1.1 or h2c), and upgraded ones. */
   #sniffing = new Set<Socket>();
   #tunnels = new Set<Duplex>();
+  /** Connections on the HTTP/1.1 fast path (until they close or are handed to node:http). */
+  #fast = new Set<FastConnection>();
   #h2: H2Frontend;
   #draining = false;
 
@@ -109,7 +112,7 @@ export class ListenerServer {
           (message) => ctx.warn(`listener ${host}:${bound}: ${message}`),
         );
         const listener = new ListenerServer(server, host, bound, snapshot, current, h2);
-        listener.#splitProtocols(limits);
+        listener.#splitProtocols(limits, ctx);
         server.on('request', (req: IncomingMessage, res: ServerResponse) => listener.#onRequest(ctx, req, res));
         server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => listener.#onUpgrade(ctx, req, socket, head));
         server.on('error', (err) => ctx.warn(`listener ${host}:${bound}: ${err.message}`));
@@ -140,7 +143,7 @@ export class ListenerServer {
    * Puts HTTP/2 beside node:http on the same port: its own connection listener (HTTP) or secure-connection listener
    * (HTTPS) is kept for HTTP/1.1 and called only for connections that are not HTTP/2.
    */
-  #splitProtocols(limits: ServerLimits): void {
+  #splitProtocols(limits: ServerLimits, ctx: HandlerContext): void {
     const event = this.tls ? 'secureConnection' : 'connection';
     const http1 = this.server.listeners(event) as ((socket: Socket) => void)[];
     this.server.removeAllListeners(event);
@@ -156,14 +159,28 @@ export class ListenerServer {
       });
       return;
     }
+    const handOver = (socket: Socket, head: Buffer) => {
+      socket.unshift(head);
+      toHttp1(socket);
+      socket.resume();
+    };
+    const fastHost = ctx.http1FastPath === true ? {
+      snapshot: () => this.#snapshot,
+      ctx,
+      limits,
+      draining: () => this.#draining,
+      handOver,
+      done: (conn: FastConnection) => this.#fast.delete(conn),
+    } : null;
     this.server.on(event, (socket: Socket) => {
       this.#sniffing.add(socket);
       sniffPreface(socket, limits.headersTimeoutMs, (h2, head) => {
         this.#sniffing.delete(socket);
         if (h2) return this.#h2.accept(socket, head);
-        socket.unshift(head);
-        toHttp1(socket);
-        socket.resume();
+        if (fastHost === null || this.#draining) return handOver(socket, head);
+        const conn = new FastConnection(socket, fastHost);
+        this.#fast.add(conn);
+        conn.begin(head);
       });
       socket.once('close', () => this.#sniffing.delete(socket));
     });
@@ -193,11 +210,13 @@ export class ListenerServer {
     this.#h2.close();
     // Not a full preface nor a request line yet: idle, as far as any protocol is concerned.
     for (const socket of this.#sniffing) socket.destroy();
+    for (const conn of this.#fast) conn.closeSoon();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.server.closeAllConnections();
         this.#h2.destroy();
         for (const socket of this.#tunnels) socket.destroy();
+        for (const conn of this.#fast) conn.destroy();
       }, graceMs);
       this.server.close(() => {
         clearTimeout(timer);

@@ -7,6 +7,7 @@ import { formatHostPort, mayReachThisHost } from '../ir/net.ts';
 import type * as ir from '../ir/types.ts';
 import { roundRobin, type RoundRobin } from './balancer.ts';
 import { tlsConnectOptions, tlsKey } from './upstream-tls.ts';
+import { RawPool } from './http1/upstream-conn.ts';
 
 export type UpstreamTimeouts = { connectMs: number; headersMs: number; bodyMs: number };
 
@@ -21,6 +22,8 @@ export type UsableEndpoint = {
   timeouts: UpstreamTimeouts;
   /** The cluster's BackendTLSPolicy settings: connections the pool does not make must use them too (tlsConnectOptions). */
   tls?: ir.BackendTls;
+  /** Plain HTTP/1.1 endpoints: the connections the HTTP/1.1 fast path uses (http1/upstream-conn.ts). */
+  raw?: RawPool;
 };
 
 export type RuntimeCluster = {
@@ -54,6 +57,7 @@ export function refuseEndpoint(address: string, allowLoopback: boolean): string 
 
 export class UpstreamPools {
   readonly #pools = new Map<string, Dispatcher>();
+  readonly #raw = new Map<string, RawPool>();
   readonly #timeouts: UpstreamTimeouts;
 
   constructor(timeouts: UpstreamTimeouts) {
@@ -83,8 +87,23 @@ export class UpstreamPools {
     return pool;
   }
 
+  /** The fast path's connections to a plain HTTP/1.1 endpoint (`key` from endpointKey), made on first use. */
+  raw(key: string, address: string, port: number): RawPool {
+    let pool = this.#raw.get(key);
+    if (pool === undefined) {
+      pool = new RawPool(address, port, this.#timeouts);
+      this.#raw.set(key, pool);
+    }
+    return pool;
+  }
+
   /** Closes pools whose endpoint no config lists any more; requests already queued on them still finish. */
   retainOnly(keys: ReadonlySet<string>): void {
+    for (const [key, pool] of this.#raw) {
+      if (keys.has(key)) continue;
+      this.#raw.delete(key);
+      pool.close();
+    }
     for (const [key, pool] of this.#pools) {
       if (keys.has(key)) continue;
       this.#pools.delete(key);
@@ -93,12 +112,16 @@ export class UpstreamPools {
   }
 
   async close(): Promise<void> {
+    for (const pool of this.#raw.values()) pool.close();
+    this.#raw.clear();
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.allSettled(pools.map((p) => p.close()));
   }
 
   async destroy(): Promise<void> {
+    for (const pool of this.#raw.values()) pool.close();
+    this.#raw.clear();
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.allSettled(pools.map((p) => p.destroy()));
@@ -129,6 +152,7 @@ export function compileClusters(
       used.add(key);
       const endpoint: UsableEndpoint = { key, pool: pools.get(key, cluster.tls), protocol: cluster.protocol, address: ep.address, port: ep.port, timeouts: pools.timeouts };
       if (cluster.tls) endpoint.tls = cluster.tls;
+      else if (cluster.protocol === 'http1') endpoint.raw = pools.raw(key, ep.address, ep.port);
       usable.push(endpoint);
     }
     out.set(name, { name, listed: cluster.endpoints.length, endpoints: roundRobin(usable) });

@@ -1,0 +1,456 @@
+// The HTTP/1.1 fast path for one plain-HTTP connection. Node's own parser reads straight from the socket; a plain
+// request (HTTP/1.1, no body, origin-form target, one Host, a Forward route without policies to an HTTP/1.1
+// endpoint) goes upstream as bytes, and the answer comes back as bytes, with no IncomingMessage, ServerResponse or
+// undici objects per request. Anything else (a body, an upgrade, Expect, a 404, a redirect, a route with retries,
+// mirrors or auth, a pipelined request…) hands the connection to node:http for good, replaying the bytes of that
+// request exactly as they came, so the node:http path stays the reference for everything unusual.
+import type { Socket } from 'node:net';
+import { util } from 'undici';
+import type { HandlerContext, Snapshot } from '../handler.ts';
+import { dropHopByHop, stripHopByHop, upstreamHeaders } from '../headers.ts';
+import { hostWithoutPort } from '../hosts.ts';
+import { classifyUpstreamError } from '../proxy.ts';
+import { normalizeTarget } from '../request-target.ts';
+import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
+import { createParser, handleOf, isParseError, METHODS, type LlhttpParser, type ParseError } from './llhttp.ts';
+import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
+import { headerObject, responseHead, upstreamHead } from './wire.ts';
+
+export type FastPathHost = {
+  snapshot(): Snapshot;
+  ctx: HandlerContext;
+  limits: { headersTimeoutMs: number; keepAliveTimeoutMs: number; maxHeaderSize: number };
+  draining(): boolean;
+  /** Gives the socket, with `replay` unshifted in front of what is still unread, to node:http. */
+  handOver(socket: Socket, replay: Buffer): void;
+  done(conn: FastConnection): void;
+};
+
+const CLIENT_CLOSED = 499;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** What node:http writes when its parser refuses a request (_http_server.js socketOnError). */
+const PARSE_ERROR_ANSWERS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+};
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+
+type Pending = {
+  method: string;
+  path: string;
+  host: string;
+  gateway: string;
+  listener: string;
+  route: string;
+  backend: string;
+  started: number;
+  keepAlive: boolean;
+  edits: readonly HeaderEdit[];
+  head: string;
+  pool: RawPool;
+  upstream: UpstreamConn | null;
+  retried: boolean;
+  /** Response head not yet written: it goes out with the first body bytes, in one write. */
+  outHead: string | null;
+  chunked: boolean;
+  status: number;
+  sent: boolean;
+  done: boolean;
+};
+
+export class FastConnection {
+  readonly #socket: Socket;
+  readonly #host: FastPathHost;
+  readonly #parser: LlhttpParser;
+  readonly #remote: string | undefined;
+  #current: Pending | null = null;
+  /** More than 32 header pairs arrive in pieces before the head completes. */
+  #rawPart: string[] = [];
+  #urlPart = '';
+  /** The bytes of a head still incomplete, read by earlier reads. */
+  #headParts: Buffer[] = [];
+  /** Set by a head that completed during the current execute: who serves it. */
+  #completed: 'fast' | 'node' | null = null;
+  /** The fast request of that head, sent once it is known that no other byte came with it. */
+  #prepared: Pending | null = null;
+  /** The stream handle's byte count at the last read the parser consumed (the length of a read, without copying it). */
+  #bytesSeen = 0;
+  /** For node:http, once the request in flight is done: every byte from the start of its first request on. */
+  #stash: Buffer | null = null;
+  #consuming = false;
+  #closed = false;
+  #closeAfter = false;
+  #timer: NodeJS.Timeout | null = null;
+  #timerKind: 'headers' | 'idle' | null = null;
+  /** Part of a request head has arrived and the rest has not. */
+  #partial = false;
+  readonly #onEnd = () => this.#clientEnded();
+  readonly #onClose = () => this.#clientClosed();
+  readonly #onDrain = () => this.#current?.upstream?.resume();
+  readonly #onError = () => this.#socket.destroy();
+
+  constructor(socket: Socket, host: FastPathHost) {
+    this.#socket = socket;
+    this.#host = host;
+    this.#remote = socket.remoteAddress;
+    this.#parser = createParser('request', host.limits.maxHeaderSize, {
+      onHeaders: (headers, url) => {
+        for (const h of headers) this.#rawPart.push(h);
+        this.#urlPart += url;
+      },
+      onHeadersComplete: (major, minor, headers, method, url, _s, _m, upgrade, keepAlive) => {
+        const raw = headers ?? this.#rawPart.splice(0);
+        const target = url ?? this.#urlPart;
+        this.#urlPart = '';
+        this.#partial = false;
+        this.#clearTimer();
+        this.#prepared = this.#current === null && headers !== undefined && !upgrade && major === 1 && minor === 1
+          ? this.#prepare(METHODS[method] ?? '', target, raw, keepAlive) : null;
+        this.#completed = this.#prepared !== null ? 'fast' : 'node';
+        // Always stop at the end of the head, as for an upgrade: execute() then says where the head ended, and
+        // nothing after it (a body, the next request) is parsed before we choose who reads it. A request for
+        // node:http is replayed from its original bytes, so node:http sees exactly what the client sent: the parser
+        // checks some framing (e.g. Transfer-Encoding) only after the head, and the values it hands over are trimmed.
+        return 2;
+      },
+      onBody: () => {},
+      onMessageComplete: () => {},
+    }, (r) => this.#onExecute(r));
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onClose);
+    socket.on('drain', this.#onDrain);
+    socket.on('error', this.#onError);
+  }
+
+  /** `head`: bytes already read while telling HTTP/1.1 from HTTP/2. */
+  begin(head: Buffer): void {
+    this.#arm('headers');
+    if (head.length > 0) {
+      const r = this.#parser.execute(head);
+      if (this.#afterExecute(r, head)) return;
+    }
+    if (this.#socket.destroyed) return;
+    this.#consuming = true;
+    this.#bytesSeen = handleOf(this.#socket)?.bytesRead ?? 0;
+    this.#parser.consume(handleOf(this.#socket));
+    this.#socket.resume();
+  }
+
+  get idle(): boolean {
+    return this.#current === null;
+  }
+
+  /** Draining: an idle connection closes now, a busy one after its response. */
+  closeSoon(): void {
+    if (this.#current === null) this.#socket.destroy();
+    else this.#closeAfter = true;
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #onExecute(r: number | ParseError): void {
+    this.#afterExecute(r, null);
+  }
+
+  /**
+   * After the parser went through `segment` (null: the read it consumed itself) and stopped at `r`.
+   * True when the parser is done with this socket (error or hand-over).
+   */
+  #afterExecute(r: number | ParseError, segment: Buffer | null): boolean {
+    if (isParseError(r)) {
+      this.#parseFailed(r);
+      return true;
+    }
+    let completed = this.#completed;
+    this.#completed = null;
+    const readLength = segment?.length ?? this.#lastReadLength();
+    if (completed === 'fast') {
+      const p = this.#prepared!;
+      this.#prepared = null;
+      // More bytes came with the head (pipelining, or garbage after it): node:http parses them all at once, so
+      // its answer to what follows can come before this request's; node:http then serves the whole read.
+      if (r === readLength) {
+        this.#headParts = [];
+        this.#send(p);
+        return false;
+      }
+      completed = 'node';
+    }
+    if (completed === null) {
+      // All of it belongs to a head that is not complete yet.
+      if (r > 0) {
+        this.#headParts.push(segment ?? this.#parser.getCurrentBuffer());
+        this.#partial = true;
+        // Bytes of a new head while idle: the keep-alive wait is over, the headers deadline starts.
+        if (this.#timerKind === 'idle') this.#arm('headers');
+      }
+      return false;
+    }
+    const read = segment ?? this.#parser.getCurrentBuffer();
+    this.#stash = this.#headParts.length === 0 ? read : Buffer.concat([...this.#headParts, read]);
+    this.#headParts = [];
+    if (this.#consuming) this.#parser.unconsume();
+    this.#consuming = false;
+    this.#socket.pause();
+    if (this.#current === null) this.#handOver();
+    return true;
+  }
+
+  #lastReadLength(): number {
+    const total = handleOf(this.#socket)?.bytesRead ?? 0;
+    const n = total - this.#bytesSeen;
+    this.#bytesSeen = total;
+    return n;
+  }
+
+  #prepare(method: string, url: string, raw: string[], keepAlive: boolean): Pending | null {
+    if (url.charCodeAt(0) !== 47 /* / */) return null;
+    let hosts = 0;
+    for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++;
+    if (hosts !== 1) return null;
+    const headers = headerObject(raw);
+    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined || headers.expect !== undefined || headers.upgrade !== undefined) return null;
+    const target = normalizeTarget(url);
+    if (target === null) return null;
+    const snap = this.#host.snapshot();
+    const hostHeader = headers.host as string;
+    const host = hostWithoutPort(hostHeader);
+    const selection = snap.router.selectView(host, { method, path: target.path, rawQuery: target.rawQuery, headers });
+    if (selection === null) return null;
+    const route = selection.route;
+    if (route.policy !== null || route.route.action.type !== 'Forward') return null;
+    const cluster = route.backends?.pick();
+    if (cluster === undefined || cluster === null) return null;
+    const endpoint = cluster.endpoints.next();
+    if (endpoint === undefined || endpoint.raw === undefined) return null;
+    let head: string | null;
+    try {
+      const up = { path: target.path, rawQuery: target.rawQuery, headers: upstreamHeaders({ headers, host: hostHeader, remoteAddress: this.#remote }, 'http') };
+      for (const edit of route.filters.request) edit(up);
+      dropHopByHop(up.headers);
+      head = upstreamHead(method, up.rawQuery === '' ? up.path : `${up.path}?${up.rawQuery}`, up.headers);
+    } catch {
+      head = null; // a filter threw on route data: node:http answers it
+    }
+    if (head === null) return null;
+    const p: Pending = {
+      method, path: url, host, gateway: snap.gateway, listener: selection.listener, route: route.name, backend: cluster.name,
+      started: 0, keepAlive: keepAlive && !this.#host.draining(), edits: route.filters.response, head,
+      pool: endpoint.raw, upstream: null, retried: false, outHead: null, chunked: false, status: 0, sent: false, done: false,
+    };
+    return p;
+  }
+
+  #send(p: Pending): void {
+    p.started = performance.now();
+    this.#current = p;
+    p.upstream = p.pool.send(p.head, this.#exchange(p), p.method === 'HEAD');
+  }
+
+  #exchange(p: Pending): Exchange {
+    return {
+      onHead: (status, raw) => {
+        if (p.done) return 1;
+        let out: HeaderBag;
+        const hasBody = p.method !== 'HEAD' && status !== 204 && status !== 304;
+        try {
+          out = stripHopByHop(util.parseHeaders(raw) as Record<string, string | string[] | undefined>);
+          for (const edit of p.edits) edit(out);
+        } catch {
+          out = { 'x-portico-invalid': '\u0000' }; // answered below as node:http would: 500
+        }
+        const rh = responseHead(status, out, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), hasBody);
+        if (rh === null) {
+          this.#answerInvalid(p);
+          return 1;
+        }
+        p.status = status;
+        p.outHead = rh.head;
+        p.chunked = rh.chunked;
+        return 0;
+      },
+      onBody: (chunk) => {
+        if (p.done || chunk.length === 0) return true;
+        const framed = p.chunked ? [Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF] : [chunk];
+        return this.#write(p, framed);
+      },
+      onComplete: (trailers) => {
+        if (p.done) return;
+        if (p.chunked) this.#write(p, [Buffer.from(`0\r\n${trailerLines(trailers)}\r\n`, 'latin1')]);
+        else if (p.outHead !== null) this.#write(p, []);
+        this.#finish(p, false);
+      },
+      onError: (err, retryable) => {
+        if (p.done) return;
+        if (retryable && !p.retried && IDEMPOTENT.has(p.method)) {
+          // A kept-alive connection the upstream had just closed: the request never got there; once more, fresh.
+          p.retried = true;
+          p.upstream = p.pool.send(p.head, this.#exchange(p), p.method === 'HEAD');
+          return;
+        }
+        if (p.sent) {
+          this.#finish(p, true);
+          return void this.#socket.destroy();
+        }
+        const f = classifyUpstreamError(err);
+        this.#answer(p, f.status, f.message, { 'x-portico-error': f.code });
+      },
+    };
+  }
+
+  /** Writes body bytes, with the response head in front of the first ones. */
+  #write(p: Pending, chunks: Buffer[]): boolean {
+    if (this.#socket.destroyed) return true;
+    let data: Buffer | string;
+    if (p.outHead !== null) {
+      const head = Buffer.from(p.outHead, 'latin1');
+      p.outHead = null;
+      p.sent = true;
+      data = chunks.length === 0 ? head : Buffer.concat([head, ...chunks]);
+    } else {
+      data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    }
+    return this.#socket.write(data);
+  }
+
+  /** A response written by the proxy itself (upstream failure), as sendText would on the node:http path. */
+  #answer(p: Pending, status: number, body: string, extra: HeaderBag): void {
+    const headers: HeaderBag = { ...extra, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
+    try {
+      for (const edit of p.edits) edit(headers);
+    } catch {
+      return this.#answerInvalid(p);
+    }
+    const rh = responseHead(status, headers, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), false);
+    if (rh === null) return this.#answerInvalid(p);
+    p.status = status;
+    p.outHead = rh.head;
+    this.#write(p, p.method === 'HEAD' ? [] : [Buffer.from(body)]);
+    this.#finish(p, false);
+  }
+
+  /** A route's response filter produced a header node:http refuses: 500, as answerInvalidHeaders does. */
+  #answerInvalid(p: Pending): void {
+    p.upstream?.abort();
+    const body = 'the route produced an invalid response header (ERR_INVALID_CHAR); check its filters and redirect values';
+    const rh = responseHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-portico-error': 'ERR_INVALID_CHAR' }, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), false)!;
+    p.status = 500;
+    p.outHead = rh.head;
+    this.#write(p, p.method === 'HEAD' ? [] : [Buffer.from(body)]);
+    this.#finish(p, false);
+  }
+
+  #finish(p: Pending, truncated: boolean): void {
+    if (p.done) return;
+    p.done = true;
+    this.#record(p, p.sent || p.status !== 0 ? p.status : CLIENT_CLOSED, truncated);
+    this.#current = null;
+    if (!p.keepAlive || this.#closeAfter) {
+      this.#socket.end();
+      return;
+    }
+    if (this.#stash !== null) return this.#handOver();
+    this.#arm('idle');
+  }
+
+  #record(p: Pending, status: number, truncated: boolean): void {
+    const ms = performance.now() - p.started;
+    const ctx = this.#host.ctx;
+    ctx.metrics.record({ gateway: p.gateway, listener: p.listener, route: p.route, backend: p.backend, status, truncated, seconds: ms / 1000 });
+    ctx.accessLog?.({
+      time: new Date().toISOString(), gateway: p.gateway, listener: p.listener, route: p.route, backend: p.backend,
+      method: p.method, host: p.host, path: p.path, status, truncated, durationMs: Math.round(ms * 1000) / 1000,
+    });
+  }
+
+  #handOver(): void {
+    const replay = this.#stash!;
+    this.#stash = null;
+    this.#detach();
+    this.#host.handOver(this.#socket, replay);
+  }
+
+  #detach(): void {
+    this.#clearTimer();
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('close', this.#onClose);
+    this.#socket.off('drain', this.#onDrain);
+    this.#socket.off('error', this.#onError);
+    this.#host.done(this);
+  }
+
+  /** As node:http answers a request its parser refused: a bare status, then the connection closes. */
+  #parseFailed(err: ParseError): void {
+    const p = this.#current;
+    if (p !== null && p.sent) return void this.#socket.destroy();
+    if (p !== null) {
+      p.upstream?.abort();
+      p.done = true;
+      this.#current = null;
+    }
+    if (this.#socket.writable) this.#socket.write(PARSE_ERROR_ANSWERS[err.code] ?? BAD_REQUEST);
+    this.#socket.destroy();
+  }
+
+  #clientEnded(): void {
+    // A request waits for node:http behind the one in flight: the client's end drops both, as node:http would.
+    this.#stash = null;
+    const r = this.#parser.finish();
+    if (isParseError(r)) return this.#parseFailed(r);
+    // As node:http (httpAllowHalfOpen false): the client's end aborts what it asked and closes our side.
+    this.#abandon();
+    this.#socket.end();
+  }
+
+  /** The client is gone: the request in flight is dropped upstream and logged as 499 (or truncated). */
+  #abandon(): void {
+    const p = this.#current;
+    if (p === null || p.done) return;
+    p.done = true;
+    p.upstream?.abort();
+    this.#record(p, p.sent ? p.status : CLIENT_CLOSED, p.sent);
+    this.#current = null;
+  }
+
+  #clientClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clearTimer();
+    this.#abandon();
+    if (this.#consuming) {
+      this.#consuming = false;
+      try { this.#parser.unconsume(); } catch { /* the handle is already gone */ }
+    }
+    this.#host.done(this);
+  }
+
+  #arm(kind: 'headers' | 'idle'): void {
+    this.#clearTimer();
+    this.#timerKind = kind;
+    const ms = kind === 'idle' ? this.#host.limits.keepAliveTimeoutMs : this.#host.limits.headersTimeoutMs;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      // node:http answers 408 to a request whose head is too slow, and closes an idle keep-alive connection.
+      if (this.#current === null && this.#timerKind === 'headers' && this.#socket.writable && this.#partial) this.#socket.write(REQUEST_TIMEOUT);
+      this.#socket.destroy();
+    }, ms);
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerKind = null;
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+
+function trailerLines(raw: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < raw.length; i += 2) out += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  return out;
+}

@@ -1,0 +1,213 @@
+// Keep-alive HTTP/1.1 connections to one upstream endpoint for the fast path: a socket, Node's response parser
+// reading straight from it, and the one exchange it serves at a time. No pipelining: an idle connection is reused,
+// otherwise a new one is opened (undici's Pool, which the node:http path uses, does the same by default).
+import { connect, type Socket } from 'node:net';
+import type { UpstreamTimeouts } from '../upstream.ts';
+import { createParser, handleOf, isParseError, type LlhttpParser, type ParseError } from './llhttp.ts';
+
+/** What a connection reports to the request it serves. */
+export type Exchange = {
+  /** Status and raw [name, value, …] headers of the final response; returns 1 to skip the body (HEAD). */
+  onHead(status: number, raw: string[], keepAlive: boolean): number;
+  /** A body chunk; false asks for a pause until resume(). */
+  onBody(chunk: Buffer): boolean;
+  onComplete(trailers: string[]): void;
+  /** `retryable`: nothing came back on a reused connection, so the request most likely never reached the server. */
+  onError(err: Error & { code?: string }, retryable: boolean): void;
+};
+
+/** Failures carry the codes undici gives for the same event, so both paths answer alike (proxy.ts). */
+function failure(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+const MAX_HEADER_SIZE = 16 * 1024 * 4;
+const IDLE_MS = 4_000;
+
+export class RawPool {
+  readonly #address: string;
+  readonly #port: number;
+  readonly #timeouts: UpstreamTimeouts;
+  readonly #idle: UpstreamConn[] = [];
+  #closed = false;
+
+  constructor(address: string, port: number, timeouts: UpstreamTimeouts) {
+    this.#address = address;
+    this.#port = port;
+    this.#timeouts = timeouts;
+  }
+
+  /** Sends `head` (a bodyless request) on an idle connection or a new one; results go to `exchange`. */
+  send(head: string, exchange: Exchange, skipBody: boolean): UpstreamConn {
+    let conn = this.#idle.pop();
+    while (conn !== undefined && conn.dead) conn = this.#idle.pop();
+    conn ??= new UpstreamConn(this, this.#address, this.#port, this.#timeouts);
+    conn.start(head, exchange, skipBody);
+    return conn;
+  }
+
+  release(conn: UpstreamConn): void {
+    if (this.#closed) return conn.destroy();
+    this.#idle.push(conn);
+  }
+
+  forget(conn: UpstreamConn): void {
+    const i = this.#idle.indexOf(conn);
+    if (i !== -1) this.#idle.splice(i, 1);
+  }
+
+  /** No config lists the endpoint any more: idle connections close now, busy ones once their response is done. */
+  close(): void {
+    this.#closed = true;
+    for (const conn of this.#idle.splice(0)) conn.destroy();
+  }
+}
+
+export class UpstreamConn {
+  readonly #pool: RawPool;
+  readonly #socket: Socket;
+  readonly #parser: LlhttpParser;
+  readonly #timeouts: UpstreamTimeouts;
+  #exchange: Exchange | null = null;
+  #connected = false;
+  #reused = false;
+  /** Any byte of the current response seen. */
+  #answered = false;
+  #headersDone = false;
+  #skipBody = false;
+  #informational = false;
+  #keepAlive = false;
+  #trailers: string[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  dead = false;
+
+  constructor(pool: RawPool, address: string, port: number, timeouts: UpstreamTimeouts) {
+    this.#pool = pool;
+    this.#timeouts = timeouts;
+    this.#parser = createParser('response', MAX_HEADER_SIZE, {
+      onHeaders: (headers) => {
+        // Trailers after a chunked body, or a head of more than 32 pairs (then completed in onHeadersComplete).
+        for (const h of headers) this.#trailers.push(h);
+      },
+      onHeadersComplete: (_maj, _min, headers, _method, _url, status, _msg, _upgrade, keepAlive) => {
+        const raw = headers ?? this.#trailers.splice(0);
+        this.#informational = status < 200;
+        if (this.#informational) return 0;
+        this.#headersDone = true;
+        this.#keepAlive = keepAlive;
+        this.#arm(this.#timeouts.bodyMs, 'UND_ERR_BODY_TIMEOUT', 'upstream body timeout');
+        const skip = this.#exchange?.onHead(status, raw, keepAlive) ?? 1;
+        return this.#skipBody ? 1 : skip;
+      },
+      onBody: (chunk) => {
+        if (this.#exchange?.onBody(chunk) === false) handleOf(this.#socket)?.readStop();
+      },
+      onMessageComplete: () => {
+        if (this.#informational) {
+          this.#informational = false;
+          return;
+        }
+        this.#finish();
+      },
+    }, (r) => this.#onExecute(r));
+    const socket = connect({ host: address, port, noDelay: true });
+    this.#socket = socket;
+    this.#arm(timeouts.connectMs, 'UND_ERR_CONNECT_TIMEOUT', 'connect timeout');
+    socket.once('connect', () => {
+      this.#connected = true;
+      this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT', 'upstream headers timeout');
+      this.#parser.consume(handleOf(socket));
+      socket.resume();
+    });
+    socket.on('end', () => {
+      // A body that runs to the end of the connection completes here.
+      const r = this.#parser.finish();
+      if (isParseError(r)) this.#fail(failure('UND_ERR_SOCKET', 'other side closed'));
+      this.destroy();
+    });
+    socket.on('error', (err: Error & { code?: string }) => this.#fail(err));
+    socket.on('close', () => {
+      this.#fail(failure('UND_ERR_SOCKET', 'other side closed'));
+      this.dead = true;
+      this.#pool.forget(this);
+      this.#clearTimer();
+    });
+  }
+
+  start(head: string, exchange: Exchange, skipBody: boolean): void {
+    this.#exchange = exchange;
+    this.#answered = false;
+    this.#headersDone = false;
+    this.#skipBody = skipBody;
+    this.#trailers = [];
+    if (this.#connected) {
+      this.#reused = true;
+      this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT', 'upstream headers timeout');
+    }
+    this.#socket.write(head, 'latin1');
+  }
+
+  /** After a pause asked by onBody: the client's socket drained. */
+  resume(): void {
+    handleOf(this.#socket)?.readStart();
+  }
+
+  /** The exchange is abandoned (the client left): the connection cannot be reused. */
+  abort(): void {
+    this.#exchange = null;
+    this.destroy();
+  }
+
+  destroy(): void {
+    this.dead = true;
+    this.#clearTimer();
+    this.#socket.destroy();
+  }
+
+  #onExecute(r: number | ParseError): void {
+    if (isParseError(r)) {
+      this.#fail(failure('HPE_INVALID', `upstream sent an invalid HTTP response (${r.code})`));
+      return this.destroy();
+    }
+    if (r > 0) this.#answered = true;
+    if (this.#headersDone) this.#timer?.refresh();
+  }
+
+  #finish(): void {
+    const exchange = this.#exchange;
+    this.#exchange = null;
+    this.#clearTimer();
+    const reusable = this.#keepAlive && !this.#skipBody && !this.dead;
+    // Back in the pool first: the exchange may start the client's next request right away.
+    if (reusable) {
+      this.#pool.release(this);
+      this.#arm(IDLE_MS, '', '');
+    }
+    exchange?.onComplete(this.#trailers);
+    if (!reusable) this.destroy();
+  }
+
+  #fail(err: Error & { code?: string }): void {
+    const exchange = this.#exchange;
+    if (exchange === null) return;
+    this.#exchange = null;
+    this.destroy();
+    exchange.onError(err, this.#reused && !this.#answered);
+  }
+
+  /** One timer per connection: connect, response head, body inactivity, then idle in the pool. */
+  #arm(ms: number, code: string, message: string): void {
+    this.#clearTimer();
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (code === '') return this.destroy();
+      this.#fail(failure(code, message));
+    }, ms);
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

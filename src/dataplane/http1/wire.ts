@@ -1,0 +1,104 @@
+// Bytes on the wire for the HTTP/1.1 fast path: request headers as node:http would present them, the request head
+// undici would send upstream, and the response head node:http would write. Keeping these the same as the node:http
+// path is what makes the two paths interchangeable (test/dataplane/http1-fuzz.test.ts compares them).
+import { STATUS_CODES } from 'node:http';
+import type { HeaderBag } from '../filters/header-modifier.ts';
+import { hasInvalidHeaderChar, isToken } from './llhttp.ts';
+
+/** Headers of which node:http keeps only the first copy (IncomingMessage#headers). */
+const FIRST_WINS = new Set([
+  'content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization', 'proxy-authorization',
+  'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag',
+  'last-modified', 'server', 'age', 'expires',
+]);
+
+/** The raw [name, value, …] list as node:http's `req.headers`: lower-case names, duplicates merged its way. */
+export function headerObject(raw: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    const prior = out[name];
+    if (prior === undefined) out[name] = name === 'set-cookie' ? [value] : value;
+    else if (name === 'set-cookie') (prior as string[]).push(value);
+    else if (FIRST_WINS.has(name)) continue;
+    else out[name] = `${prior as string}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return out;
+}
+
+/** Methods for which undici sends `content-length: 0` when there is no body. */
+const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
+/** undici refuses a path with bytes outside this range. */
+const BAD_PATH = /[^\u0021-\u00ff]/;
+
+/**
+ * The request head for the upstream, or null when undici would refuse it (a route filter wrote a bad header name or
+ * value, or a path with forbidden bytes): such a request goes the node:http way and gets its answer there.
+ */
+export function upstreamHead(method: string, path: string, headers: HeaderBag): string | null {
+  if (BAD_PATH.test(path)) return null;
+  const host = headers.host;
+  if (typeof host !== 'string' || hasInvalidHeaderChar(host)) return null;
+  // undici closes after HEAD, for upstreams that wrongly send a body with it; so does the fast path (upstream-conn.ts).
+  let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: ${method === 'HEAD' ? 'close' : 'keep-alive'}\r\n`;
+  for (const name in headers) {
+    if (name === 'host') continue;
+    if (name === 'content-length' || !isToken(name)) return null;
+    const value = headers[name];
+    if (typeof value === 'string') {
+      if (hasInvalidHeaderChar(value)) return null;
+      head += `${name}: ${value}\r\n`;
+    } else {
+      for (const v of value) {
+        if (hasInvalidHeaderChar(v)) return null;
+        head += `${name}: ${v}\r\n`;
+      }
+    }
+  }
+  if (EXPECTS_PAYLOAD.has(method)) head += 'content-length: 0\r\n';
+  return head + '\r\n';
+}
+
+let cachedDate = '';
+function httpDate(): string {
+  if (cachedDate === '') {
+    cachedDate = new Date().toUTCString();
+    setTimeout(() => { cachedDate = ''; }, 1000 - new Date().getMilliseconds()).unref();
+  }
+  return cachedDate;
+}
+
+export type ResponseHead = { head: string; chunked: boolean };
+
+/**
+ * The status line and headers node:http's writeHead would send for `headers` (already stripped of hop-by-hop
+ * headers and edited by the route): its reason phrase, Date, Connection/Keep-Alive, and chunked framing when no
+ * Content-Length is given and a body follows. Null when a header is one node:http would refuse (ERR_INVALID_CHAR).
+ */
+export function responseHead(status: number, headers: HeaderBag, keepAlive: boolean, keepAliveSeconds: number, hasBody: boolean): ResponseHead | null {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
+  let date = false;
+  let length = false;
+  for (const name in headers) {
+    if (name === 'connection' || name === 'transfer-encoding') continue;
+    if (!isToken(name)) return null;
+    const value = headers[name];
+    if (name === 'date') date = true;
+    else if (name === 'content-length') length = true;
+    if (typeof value === 'string') {
+      if (hasInvalidHeaderChar(value)) return null;
+      head += `${name}: ${value}\r\n`;
+    } else {
+      for (const v of value) {
+        if (hasInvalidHeaderChar(v)) return null;
+        head += `${name}: ${v}\r\n`;
+      }
+    }
+  }
+  if (!date) head += `Date: ${httpDate()}\r\n`;
+  head += keepAlive ? `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n` : 'Connection: close\r\n';
+  const chunked = hasBody && !length;
+  if (chunked) head += 'Transfer-Encoding: chunked\r\n';
+  return { head: head + '\r\n', chunked };
+}
