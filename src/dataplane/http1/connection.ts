@@ -12,6 +12,7 @@ import { hostWithoutPort } from '../hosts.ts';
 import { classifyUpstreamError } from '../proxy.ts';
 import { normalizeTarget } from '../request-target.ts';
 import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
+import { unwatch, watch, type Expiring } from './deadlines.ts';
 import { createParser, handleOf, isParseError, METHODS, type LlhttpParser, type ParseError } from './llhttp.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
 import { headerObject, responseHead, upstreamHead } from './wire.ts';
@@ -25,6 +26,9 @@ export type FastPathHost = {
   handOver(socket: Socket, replay: Buffer): void;
   done(conn: FastConnection): void;
 };
+
+/** Process-wide counts: requests the fast path served, connections it handed to node:http (tests, diagnostics). */
+export const fastPathStats = { requests: 0, handedOver: 0 };
 
 const CLIENT_CLOSED = 499;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -81,7 +85,8 @@ export class FastConnection {
   #consuming = false;
   #closed = false;
   #closeAfter = false;
-  #timer: NodeJS.Timeout | null = null;
+  /** Headers deadline while a head is awaited, keep-alive deadline while idle, none while a request runs. */
+  readonly #clock: Expiring = { deadline: Infinity, expire: () => this.#expired() };
   #timerKind: 'headers' | 'idle' | null = null;
   /** Part of a request head has arrived and the rest has not. */
   #partial = false;
@@ -125,6 +130,7 @@ export class FastConnection {
 
   /** `head`: bytes already read while telling HTTP/1.1 from HTTP/2. */
   begin(head: Buffer): void {
+    watch(this.#clock);
     this.#arm('headers');
     if (head.length > 0) {
       const r = this.#parser.execute(head);
@@ -245,6 +251,7 @@ export class FastConnection {
   }
 
   #send(p: Pending): void {
+    fastPathStats.requests++;
     p.started = performance.now();
     this.#current = p;
     p.upstream = p.pool.send(p.head, this.#exchange(p), p.method === 'HEAD');
@@ -367,6 +374,7 @@ export class FastConnection {
   }
 
   #handOver(): void {
+    fastPathStats.handedOver++;
     const replay = this.#stash!;
     this.#stash = null;
     this.#detach();
@@ -374,7 +382,7 @@ export class FastConnection {
   }
 
   #detach(): void {
-    this.#clearTimer();
+    unwatch(this.#clock);
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onClose);
     this.#socket.off('drain', this.#onDrain);
@@ -418,7 +426,7 @@ export class FastConnection {
   #clientClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#clearTimer();
+    unwatch(this.#clock);
     this.#abandon();
     if (this.#consuming) {
       this.#consuming = false;
@@ -428,21 +436,18 @@ export class FastConnection {
   }
 
   #arm(kind: 'headers' | 'idle'): void {
-    this.#clearTimer();
     this.#timerKind = kind;
-    const ms = kind === 'idle' ? this.#host.limits.keepAliveTimeoutMs : this.#host.limits.headersTimeoutMs;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      // node:http answers 408 to a request whose head is too slow, and closes an idle keep-alive connection.
-      if (this.#current === null && this.#timerKind === 'headers' && this.#socket.writable && this.#partial) this.#socket.write(REQUEST_TIMEOUT);
-      this.#socket.destroy();
-    }, ms);
-    this.#timer.unref();
+    this.#clock.deadline = performance.now() + (kind === 'idle' ? this.#host.limits.keepAliveTimeoutMs : this.#host.limits.headersTimeoutMs);
+  }
+
+  #expired(): void {
+    // node:http answers 408 to a request whose head is too slow, and closes an idle keep-alive connection.
+    if (this.#current === null && this.#timerKind === 'headers' && this.#socket.writable && this.#partial) this.#socket.write(REQUEST_TIMEOUT);
+    this.#socket.destroy();
   }
 
   #clearTimer(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#clock.deadline = Infinity;
     this.#timerKind = null;
   }
 }

@@ -3,6 +3,7 @@
 // otherwise a new one is opened (undici's Pool, which the node:http path uses, does the same by default).
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream.ts';
+import { unwatch, watch, type Expiring } from './deadlines.ts';
 import { createParser, handleOf, isParseError, type LlhttpParser, type ParseError } from './llhttp.ts';
 
 /** What a connection reports to the request it serves. */
@@ -78,7 +79,10 @@ export class UpstreamConn {
   #informational = false;
   #keepAlive = false;
   #trailers: string[] = [];
-  #timer: NodeJS.Timeout | null = null;
+  /** One deadline per connection: connect, response head, body inactivity, then idle in the pool. */
+  readonly #clock: Expiring = { deadline: Infinity, expire: () => this.#expired() };
+  #timeoutMs = 0;
+  #timeoutCode = '';
   dead = false;
 
   constructor(pool: RawPool, address: string, port: number, timeouts: UpstreamTimeouts) {
@@ -95,7 +99,7 @@ export class UpstreamConn {
         if (this.#informational) return 0;
         this.#headersDone = true;
         this.#keepAlive = keepAlive;
-        this.#arm(this.#timeouts.bodyMs, 'UND_ERR_BODY_TIMEOUT', 'upstream body timeout');
+        this.#arm(this.#timeouts.bodyMs, 'UND_ERR_BODY_TIMEOUT');
         const skip = this.#exchange?.onHead(status, raw, keepAlive) ?? 1;
         return this.#skipBody ? 1 : skip;
       },
@@ -112,10 +116,11 @@ export class UpstreamConn {
     }, (r) => this.#onExecute(r));
     const socket = connect({ host: address, port, noDelay: true });
     this.#socket = socket;
-    this.#arm(timeouts.connectMs, 'UND_ERR_CONNECT_TIMEOUT', 'connect timeout');
+    watch(this.#clock);
+    this.#arm(timeouts.connectMs, 'UND_ERR_CONNECT_TIMEOUT');
     socket.once('connect', () => {
       this.#connected = true;
-      this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT', 'upstream headers timeout');
+      this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT');
       this.#parser.consume(handleOf(socket));
       socket.resume();
     });
@@ -130,7 +135,7 @@ export class UpstreamConn {
       this.#fail(failure('UND_ERR_SOCKET', 'other side closed'));
       this.dead = true;
       this.#pool.forget(this);
-      this.#clearTimer();
+      unwatch(this.#clock);
     });
   }
 
@@ -142,7 +147,7 @@ export class UpstreamConn {
     this.#trailers = [];
     if (this.#connected) {
       this.#reused = true;
-      this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT', 'upstream headers timeout');
+      this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT');
     }
     this.#socket.write(head, 'latin1');
   }
@@ -160,7 +165,7 @@ export class UpstreamConn {
 
   destroy(): void {
     this.dead = true;
-    this.#clearTimer();
+    this.#clock.deadline = Infinity;
     this.#socket.destroy();
   }
 
@@ -170,18 +175,17 @@ export class UpstreamConn {
       return this.destroy();
     }
     if (r > 0) this.#answered = true;
-    if (this.#headersDone) this.#timer?.refresh();
+    if (this.#headersDone) this.#clock.deadline = performance.now() + this.#timeoutMs;
   }
 
   #finish(): void {
     const exchange = this.#exchange;
     this.#exchange = null;
-    this.#clearTimer();
     const reusable = this.#keepAlive && !this.#skipBody && !this.dead;
     // Back in the pool first: the exchange may start the client's next request right away.
     if (reusable) {
       this.#pool.release(this);
-      this.#arm(IDLE_MS, '', '');
+      this.#arm(IDLE_MS, '');
     }
     exchange?.onComplete(this.#trailers);
     if (!reusable) this.destroy();
@@ -195,19 +199,17 @@ export class UpstreamConn {
     exchange.onError(err, this.#reused && !this.#answered);
   }
 
-  /** One timer per connection: connect, response head, body inactivity, then idle in the pool. */
-  #arm(ms: number, code: string, message: string): void {
-    this.#clearTimer();
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      if (code === '') return this.destroy();
-      this.#fail(failure(code, message));
-    }, ms);
-    this.#timer.unref();
+  #arm(ms: number, code: string): void {
+    this.#timeoutMs = ms;
+    this.#timeoutCode = code;
+    this.#clock.deadline = performance.now() + ms;
   }
 
-  #clearTimer(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+  #expired(): void {
+    if (this.#timeoutCode === '') return this.destroy();
+    const messages: Record<string, string> = {
+      UND_ERR_CONNECT_TIMEOUT: 'connect timeout', UND_ERR_HEADERS_TIMEOUT: 'upstream headers timeout', UND_ERR_BODY_TIMEOUT: 'upstream body timeout',
+    };
+    this.#fail(failure(this.#timeoutCode, messages[this.#timeoutCode] ?? 'upstream timeout'));
   }
 }
