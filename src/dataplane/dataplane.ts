@@ -28,7 +28,7 @@ export type DataPlaneSettings = DataPlaneOptions & {
   /**
    * Plain-HTTP ports parse HTTP/1.1 on the raw socket with Node's own parser (llhttp, same strictness) instead of
    * going through node:http's request and response objects; requests the fast path does not handle are handed to
-   * node:http on the same connection.
+   * node:http on the same connection. Default: on, unless the environment has PORTICO_HTTP1_FAST_PATH=off.
    */
   http1FastPath?: boolean;
 };
@@ -85,7 +85,8 @@ class PorticoDataPlane implements DataPlane {
     this.#pools = new UpstreamPools({ ...DEFAULT_TIMEOUTS, ...options.upstreamTimeouts });
     this.#ctx = {
       metrics: createMetrics(options.metricsRegistry), accessLog: options.accessLog ?? null, warn: this.#warnings.warn,
-      http1FastPath: options.http1FastPath ?? process.env.PORTICO_HTTP1_FAST === '1',
+      // On unless turned off: the escape hatch is for operators, should a client ever need node:http's exact ways.
+      http1FastPath: options.http1FastPath ?? process.env.PORTICO_HTTP1_FAST_PATH !== 'off',
     };
     this.#limits = { ...DEFAULT_LIMITS, ...options.serverLimits };
     this.#allowLoopback = options.allowLoopbackEndpoints ?? false;

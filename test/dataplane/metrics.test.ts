@@ -46,3 +46,22 @@ test('metrics: workers\' series sum up across registries (the --workers primary 
   assert.match(text, /^portico_http_requests_total\{[^}]*code_class="2xx"\} 2$/m);
   assert.match(text, /^portico_http_request_duration_seconds_count\{gateway="ns\/gw",route="r"\} 2$/m);
 });
+
+test('metrics: a held series records into the same cells as record(), and into new ones after retain dropped its route', async () => {
+  const registry = new Registry();
+  const m = createMetrics(registry);
+  const s = m.series('ns/gw', 'http', 'r', 'b');
+  s.record(200, false, 0.003);
+  m.record(ok);
+  s.record(503, false, 0.003);
+  let text = await registry.metrics();
+  assert.match(text, /^portico_http_requests_total\{[^}]*code_class="2xx"\} 2$/m);
+  assert.match(text, /^portico_http_requests_total\{[^}]*code_class="5xx"\} 1$/m);
+  assert.match(text, /^portico_http_request_duration_seconds_count\{gateway="ns\/gw",route="r"\} 3$/m);
+  m.retain(new Map([['ns/gw', new Set<string>()]]));
+  assert.doesNotMatch(await registry.metrics(), /route="r"/);
+  s.record(200, false, 0.003);
+  text = await registry.metrics();
+  assert.match(text, /^portico_http_requests_total\{[^}]*code_class="2xx"\} 1$/m);
+  assert.match(text, /^portico_http_request_duration_seconds_count\{gateway="ns\/gw",route="r"\} 1$/m);
+});

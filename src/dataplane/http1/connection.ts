@@ -7,6 +7,9 @@
 import type { Socket } from 'node:net';
 import { util } from 'undici';
 import type { HandlerContext, Snapshot } from '../handler.ts';
+import type { Metrics, Series } from '../metrics.ts';
+import type { CompiledRoute } from '../router.ts';
+import type { RuntimeCluster } from '../upstream.ts';
 import { dropHopByHop, stripHopByHop, upstreamHeaders } from '../headers.ts';
 import { hostWithoutPort } from '../hosts.ts';
 import { classifyUpstreamError } from '../proxy.ts';
@@ -41,6 +44,7 @@ const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
 
 type Pending = {
+  series: Series;
   method: string;
   path: string;
   host: string;
@@ -243,6 +247,7 @@ export class FastConnection {
     }
     if (head === null) return null;
     const p: Pending = {
+      series: seriesOf(this.#host.ctx.metrics, snap.gateway, selection.listener, route, cluster),
       method, path: url, host, gateway: snap.gateway, listener: selection.listener, route: route.name, backend: cluster.name,
       started: 0, keepAlive: keepAlive && !this.#host.draining(), edits: route.filters.response, head,
       pool: endpoint.raw, upstream: null, retried: false, outHead: null, chunked: false, status: 0, sent: false, done: false,
@@ -366,7 +371,7 @@ export class FastConnection {
   #record(p: Pending, status: number, truncated: boolean): void {
     const ms = performance.now() - p.started;
     const ctx = this.#host.ctx;
-    ctx.metrics.record({ gateway: p.gateway, listener: p.listener, route: p.route, backend: p.backend, status, truncated, seconds: ms / 1000 });
+    p.series.record(status, truncated, ms / 1000);
     ctx.accessLog?.({
       time: new Date().toISOString(), gateway: p.gateway, listener: p.listener, route: p.route, backend: p.backend,
       method: p.method, host: p.host, path: p.path, status, truncated, durationMs: Math.round(ms * 1000) / 1000,
@@ -453,6 +458,20 @@ export class FastConnection {
 }
 
 const CRLF = Buffer.from('\r\n');
+
+type CachedSeries = { metrics: Metrics; gateway: string; listener: string; series: Series };
+/** Per compiled route and backend: compiled routes live as long as the config that made them. */
+const seriesCache = new WeakMap<CompiledRoute, Map<RuntimeCluster, CachedSeries>>();
+
+function seriesOf(metrics: Metrics, gateway: string, listener: string, route: CompiledRoute, cluster: RuntimeCluster): Series {
+  let byCluster = seriesCache.get(route);
+  if (byCluster === undefined) seriesCache.set(route, (byCluster = new Map()));
+  const hit = byCluster.get(cluster);
+  if (hit !== undefined && hit.metrics === metrics && hit.gateway === gateway && hit.listener === listener) return hit.series;
+  const series = metrics.series(gateway, listener, route.name, cluster.name);
+  byCluster.set(cluster, { metrics, gateway, listener, series });
+  return series;
+}
 
 function trailerLines(raw: readonly string[]): string {
   let out = '';
