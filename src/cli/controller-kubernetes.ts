@@ -2,7 +2,7 @@
 // leader provisions a proxy Deployment + Service + ServiceAccount per Gateway and the Gateway's status says where
 // it is: addresses from the Service, Programmed=False/Pending until the proxies connected to the config stream
 // report the current config live; then their bind results go through the same finalize() as host mode.
-import type { Gateway, GatewayStatus } from '../api/gateway.ts';
+import type { Gateway, GatewayClass, GatewayStatus } from '../api/gateway.ts';
 import { CONTROLLER_NAME } from '../api/gateway.ts';
 import type { Condition } from '../api/meta.ts';
 import type { ResourceSnapshot } from '../api/snapshot.ts';
@@ -16,8 +16,17 @@ import { finalize } from '../status/finalize.ts';
 /** Keeps only the named GatewayClasses (all when none is named), so Gateways of other classes are not ours at all. */
 export function scopeSnapshot(snapshot: ResourceSnapshot, classes: readonly string[]): ResourceSnapshot {
   if (classes.length === 0) return snapshot;
-  return { ...snapshot, gatewayClasses: snapshot.gatewayClasses.filter((c) => classes.includes(c.metadata.name)) };
+  // The same list while the store's is the same: a new array each time would make the Translator redo every route's
+  // attachment (it takes a new list for a changed one).
+  let scoped = scopedClasses.get(snapshot.gatewayClasses);
+  if (scoped === undefined || scoped.classes !== classes) {
+    scoped = { classes, list: snapshot.gatewayClasses.filter((c) => classes.includes(c.metadata.name)) };
+    scopedClasses.set(snapshot.gatewayClasses, scoped);
+  }
+  return { ...snapshot, gatewayClasses: scoped.list };
 }
+
+const scopedClasses = new WeakMap<readonly GatewayClass[], { classes: readonly string[]; list: GatewayClass[] }>();
 
 /** One provisioning pass: the Gateways translation accepted get proxies; proxies of Gateways we judge and dropped go. */
 export function provisionPass(provisioner: KubernetesProvisioner, snapshot: ResourceSnapshot, configs: readonly ProxyConfig[]): Promise<SyncReport> {

@@ -20,12 +20,13 @@ import { finalize } from '../status/finalize.ts';
 import { StatusStore } from '../status/store.ts';
 import type { ObjectStatus, StatusSnapshot } from '../status/types.ts';
 import { StatusWriter, type LiveObject, type StatusClient } from '../status/writer.ts';
-import { translate } from '../translate/index.ts';
+import { Translator } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
 import { finalizeProvisioned, gatewaysOf, provisionPass, removableGateways, scopeSnapshot } from './controller-kubernetes.ts';
 import { HostServicePublisher } from '../infra/host-service.ts';
 import { ProxyChannel } from '../control/channel.ts';
 import { OwnedObjectWatch } from '../infra/owned-watch.ts';
+import { ConfigVersions } from './config-versions.ts';
 import { contentVersion, DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
 
 /** A failed status write is tried again after this long even if nothing else changes. */
@@ -53,6 +54,8 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const dataPlane = createDataPlane({ accessLog: null, metricsRegistry: metrics.registry, warn: (m: string) => log.warn(m) });
   const store = new ResourceStore();
   const statuses = new StatusStore();
+  const translator = new Translator();
+  const versions = new ConfigVersions();
   const hostServices = !kubernetesInfra && args.hostService ? new HostServicePublisher(client) : null;
   const hostServiceErrors = new Set<string>();
   const provisioner = kubernetesInfra ? new KubernetesProvisioner(client, { image: args.proxyImage, controllerAddress: args.proxyControllerAddress }) : null;
@@ -103,7 +106,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
 
   const rebuild = async () => {
     const snapshot = scopeSnapshot(store.snapshot(), args.gatewayClasses);
-    const result = translate(snapshot);
+    const result = translator.translate(snapshot);
     if (provisioner) {
       const versioned = [...result.proxies.values()].map((c) => ({ ...c, version: contentVersion(c) }));
       live = versioned;
@@ -124,7 +127,10 @@ export async function controller(args: ControllerArgs): Promise<number> {
       return;
     }
     const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
-    const versioned = configs.map((c) => ({ ...c, version: contentVersion(c) }));
+    // Host mode: versions only name configs to this process's own data plane, so a compare with the previous config
+    // (cheap: unchanged parts are the same objects) replaces hashing all of it on every pass. Proxy pods (above) need
+    // content versions, the same on every replica.
+    const versioned = versions.assign(configs);
     const results = await dataPlane.apply(versioned);
     live = versioned;
     ready = true;

@@ -13,7 +13,8 @@ import { SourceError } from '../sources/files.ts';
 import { ResourceStore } from '../sources/store.ts';
 import { finalize } from '../status/finalize.ts';
 import { StatusStore } from '../status/store.ts';
-import { translate } from '../translate/index.ts';
+import type { ObjectStatus } from '../status/types.ts';
+import { Translator } from '../translate/index.ts';
 import { openAccessLog } from './access-log.ts';
 import type { RunArgs } from './args.ts';
 import { DemoBackends } from './demo-backends.ts';
@@ -54,11 +55,19 @@ export async function run(args: RunArgs): Promise<number> {
   const store = new ResourceStore();
   const versions = new ConfigVersions();
   const statuses = new StatusStore();
+  const translator = new Translator();
   const demo = args.demoBackends ? new DemoBackends(log) : null;
   let live: ProxyConfig[] = [];
   let ready = false;
   const listening = new Set<string>();
   let lastProblems = new Set<string>();
+  // The status store hands back the same object for a status that did not change: its problems are known.
+  const problemCache = new WeakMap<ObjectStatus, string[]>();
+  const problemsOf = (s: ObjectStatus) => {
+    let p = problemCache.get(s);
+    if (p === undefined) problemCache.set(s, p = problems([s]));
+    return p;
+  };
 
   const admin = await startAdmin(args.admin, {
     registry: metrics.registry,
@@ -79,7 +88,7 @@ export async function run(args: RunArgs): Promise<number> {
     const snapshot = store.snapshot();
     if (demo) await demo.sync(snapshot);
     const endTranslate = metrics.translateDuration.startTimer();
-    const result = translate(snapshot);
+    const result = translator.translate(snapshot);
     endTranslate();
     const { configs, unassigned } = assignAddresses(pool, [...result.proxies.values()]);
     const versioned = versions.assign(configs);
@@ -104,7 +113,7 @@ export async function run(args: RunArgs): Promise<number> {
     // on the new routes are not queued behind it. GET /status finishes it first, so it never reads stale status.
     pendingStatus = () => {
       const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
-      const now = new Set(problems(status));
+      const now = new Set(status.flatMap(problemsOf));
       for (const p of now) if (!lastProblems.has(p)) log.warn(p);
       lastProblems = now;
     };

@@ -2,17 +2,17 @@
 // swaps snapshots on kept ones and drains the ones that are gone. Calls to apply() run one after another.
 import type { ApplyResult, ListenerBindResult } from '../ir/apply.ts';
 import type * as ir from '../ir/types.ts';
-import { validateProxyConfig } from '../ir/validate.ts';
+import { validateProxyConfig, type ValidationMemo } from '../ir/validate.ts';
 import type { DataPlane, DataPlaneOptions } from './contract.ts';
 import type { HandlerContext, Snapshot } from './handler.ts';
 import { DEFAULT_LIMITS, ListenerServer, type ServerLimits } from './listener.ts';
 import { createMetrics } from './metrics.ts';
-import { compileRouter, type Router } from './router.ts';
+import { compileRouter, type RouteReuse, type Router } from './router.ts';
 import { StreamServer, type StreamPlan } from './tcp-proxy.ts';
 import { compileTcpForward, compileTlsPassthrough } from './tls-passthrough.ts';
 import { compileTls, SecureContexts, type TlsPlan } from './tls-server.ts';
 import { compileUdpForward, UdpServer, type UdpPlan } from './udp-proxy.ts';
-import { compileClusters, UpstreamPools, type UpstreamTimeouts } from './upstream.ts';
+import { compileClusters, UpstreamPools, type RuntimeCluster, type UpstreamTimeouts } from './upstream.ts';
 import { Warnings } from './warnings.ts';
 
 /** The contract's options plus tuning knobs (tests shorten timeouts with them). */
@@ -51,6 +51,7 @@ type CompiledPort =
   | { kind: 'udp'; port: number; plan: UdpPlan };
 
 type AnyServer = ListenerServer | StreamServer | UdpServer;
+type CompiledCluster = { runtime: RuntimeCluster; keys: string[]; warnings: string[] };
 type HttpPort = Extract<CompiledPort, { snapshot: Snapshot }>;
 const isHttp = (p: CompiledPort): p is HttpPort => p.kind === 'http' || p.kind === 'https';
 
@@ -76,6 +77,13 @@ class PorticoDataPlane implements DataPlane {
   readonly #udpIdleMs: number | undefined;
   readonly #draining = new Set<Promise<void>>();
   #compiled = new Map<ir.GatewayKey, Compiled>();
+  /** Routes already validated: the controller hands over the same route objects while they do not change. */
+  readonly #validated: ValidationMemo = new WeakMap();
+  /** Compiled routes, reused while their IR object and clusters are the same (router.ts). */
+  readonly #routes: RouteReuse = new WeakMap();
+  /** IR cluster → its runtime cluster, endpoint keys and warnings, for the clusters of the last apply and the current one. */
+  #lastClusters = new Map<ir.BackendCluster, CompiledCluster>();
+  #nextClusters = new Map<ir.BackendCluster, CompiledCluster>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -102,7 +110,7 @@ class PorticoDataPlane implements DataPlane {
 
   async #apply(configs: readonly ir.ProxyConfig[]): Promise<ApplyResult[]> {
     if (this.#closed) throw new Error('data plane is closed: apply() was called after close(); create a new data plane');
-    const problems = configs.flatMap((c) => validateProxyConfig(c));
+    const problems = configs.flatMap((c) => validateProxyConfig(c, this.#validated));
     if (problems.length > 0) {
       throw new Error(`data plane refused the configs; nothing was changed and the previous configs keep serving:\n  ${problems.join('\n  ')}`);
     }
@@ -125,6 +133,7 @@ class PorticoDataPlane implements DataPlane {
     const pending: (() => Promise<void>)[] = [];
 
     // Compile everything before touching a server: a swap then only replaces references.
+    this.#nextClusters = new Map();
     this.#contexts.begin();
     for (const config of configs) {
       const result: ApplyResult = { gateway: config.gateway, version: config.version, listeners: [] };
@@ -158,6 +167,8 @@ class PorticoDataPlane implements DataPlane {
     }
     await Promise.all(pending.map((start) => start()));
     this.#pools.retainOnly(usedEndpoints);
+    this.#lastClusters = this.#nextClusters;
+    this.#nextClusters = new Map();
     this.#contexts.commit();
     this.#compiled = compiled;
     this.#ctx.metrics.retain(new Map([...compiled].map(([gateway, c]) => [gateway as string, c.routes])));
@@ -181,20 +192,44 @@ class PorticoDataPlane implements DataPlane {
       this.#warnings.warn(message);
     };
     const endpoints = new Set<string>();
-    const clusters = compileClusters(config.backends, this.#pools, this.#allowLoopback, endpoints, warn);
+    const clusters = this.#clustersOf(config.backends, endpoints, warn);
     const routes = new Set<string>();
     const ports = config.listeners.map((listener): CompiledPort => {
       const port = listener.port;
       if (listener.protocol === 'TLS') return { kind: 'tls', port, plan: compileTlsPassthrough(listener, config.backends, this.#allowLoopback, config.secrets ?? {}, this.#contexts) };
       if (listener.protocol === 'TCP') return { kind: 'tcp', port, plan: compileTcpForward(listener, config.backends, this.#allowLoopback) };
       if (listener.protocol === 'UDP') return { kind: 'udp', port, plan: compileUdpForward(listener, config.backends, this.#allowLoopback) };
-      const router: Router = compileRouter(listener, clusters);
+      const router: Router = compileRouter(listener, clusters, this.#routes);
       for (const p of router.problems) warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
       for (const h of listener.hosts) for (const v of h.virtualHosts) for (const r of v.routes) routes.add(r.name);
       const tls = listener.protocol === 'HTTPS' ? compileTls(config.gateway, listener, config.secrets ?? {}, this.#contexts) : null;
       return { kind: tls === null ? 'http' : 'https', port, snapshot: { gateway: config.gateway, port: listener.port, router }, tls };
     });
     return { version: config.version, ports, endpoints, routes, warnings };
+  }
+
+  /**
+   * The runtime clusters of `backends`: one whose IR object was compiled in the last apply is reused (its pools were
+   * kept, as it was in use), so the routes compiled against it can be reused too.
+   */
+  #clustersOf(backends: Record<string, ir.BackendCluster>, endpoints: Set<string>, warn: (message: string) => void): Map<string, RuntimeCluster> {
+    const out = new Map<string, RuntimeCluster>();
+    for (const [name, cluster] of Object.entries(backends)) {
+      let entry = this.#lastClusters.get(cluster);
+      if (entry === undefined || entry.runtime.name !== name) {
+        const keys = new Set<string>();
+        const warnings: string[] = [];
+        const runtime = compileClusters({ [name]: cluster }, this.#pools, this.#allowLoopback, keys, (m) => {
+          warnings.push(m);
+          warn(m);
+        }).get(name)!;
+        entry = { runtime, keys: [...keys], warnings };
+      } else for (const m of entry.warnings) warn(m);
+      for (const k of entry.keys) endpoints.add(k);
+      out.set(name, entry.runtime);
+      this.#nextClusters.set(cluster, entry);
+    }
+    return out;
   }
 
   async #bindOrSwap(key: string, want: Wanted): Promise<ListenerBindResult> {

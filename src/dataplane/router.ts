@@ -1,6 +1,7 @@
 // Compiles one HTTP or HTTPS listener of the IR into a router: listener host → virtual host → first matching route.
 // Everything is built here, at config time; select() only walks precomputed tables and closures.
 import type * as ir from '../ir/types.ts';
+import { clustersOf } from '../ir/validate.ts';
 import { compileWeightedChoice, type WeightedChoice } from './balancer.ts';
 import { compileFilters, type CompiledFilters } from './filters/index.ts';
 import { compileRoutePolicy, type RoutePolicy } from './filters/route-policy.ts';
@@ -39,6 +40,12 @@ export type Router = {
   selectView(host: string, view: RequestView): RouteSelection | null;
 };
 
+/**
+ * Compiled routes kept between compiles by their caller (the data plane): an IR route object seen before, whose
+ * clusters resolve to the same runtime clusters, is not compiled again. Only for IR that is never changed in place.
+ */
+export type RouteReuse = WeakMap<ir.HttpRoute, { compiled: CompiledRoute; names: readonly string[]; clusters: readonly (RuntimeCluster | undefined)[]; problems: CompileProblem[] }>;
+
 type CompiledVirtualHost = { hostname: string; routes: CompiledRoute[]; first: RouteIndex<CompiledRoute> };
 type CompiledListenerHost = { listener: string; virtualHosts: HostTable<CompiledVirtualHost> };
 
@@ -46,12 +53,12 @@ type CompiledListenerHost = { listener: string; virtualHosts: HostTable<Compiled
  * `clusters` resolves the IR's backend names once, here; the data plane validated the config first, so every name is
  * there. Without it (route selection alone, as the golden tests do) a Forward's backends resolve to null.
  */
-export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map()): Router {
+export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map(), reuse?: RouteReuse): Router {
   const problems: CompileProblem[] = [];
   const listenerHosts = compileHostTable<CompiledListenerHost>(
     // Layer-4 listeners have no HTTP routes: their router is empty (the data plane serves them elsewhere).
     (listener.protocol === 'HTTP' || listener.protocol === 'HTTPS' ? listener.hosts : [])
-      .map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems) })),
+      .map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems, reuse) })),
   );
 
   const selectView = (host: string, view: RequestView): RouteSelection | null => {
@@ -82,12 +89,26 @@ export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<strin
 
 type Clusters = ReadonlyMap<string, RuntimeCluster>;
 
-function compileListenerHost(lh: ir.ListenerHost, clusters: Clusters, problems: CompileProblem[]): CompiledListenerHost {
+function compileListenerHost(lh: ir.ListenerHost, clusters: Clusters, problems: CompileProblem[], reuse: RouteReuse | undefined): CompiledListenerHost {
   const vhosts = lh.virtualHosts.map((vh) => {
-    const routes = vh.routes.map((r) => compileRoute(r, clusters, problems));
+    const routes = vh.routes.map((r) => (reuse ? reused(r, clusters, problems, reuse) : compileRoute(r, clusters, problems)));
     return { hostname: vh.hostname, value: { hostname: vh.hostname, routes, first: compileRouteIndex(routes) } };
   });
   return { listener: lh.listener, virtualHosts: compileHostTable(vhosts) };
+}
+
+function reused(route: ir.HttpRoute, clusters: Clusters, problems: CompileProblem[], reuse: RouteReuse): CompiledRoute {
+  const hit = reuse.get(route);
+  if (hit !== undefined && hit.names.every((n, i) => clusters.get(n) === hit.clusters[i])) {
+    problems.push(...hit.problems);
+    return hit.compiled;
+  }
+  const names = hit?.names ?? clustersOf(route);
+  const mine: CompileProblem[] = [];
+  const compiled = compileRoute(route, clusters, mine);
+  problems.push(...mine);
+  reuse.set(route, { compiled, names, clusters: names.map((n) => clusters.get(n)), problems: mine });
+  return compiled;
 }
 
 function compileRoute(route: ir.HttpRoute, clusters: Clusters, problems: CompileProblem[]): CompiledRoute {

@@ -102,7 +102,14 @@ function check(certificate: string, privateKey: string): string | undefined {
 
 const BACKEND_PROTOCOLS: ReadonlySet<string> = new Set(['http1', 'h2c', 'ws']);
 
-export function validateProxyConfig(c: ProxyConfig): string[] {
+/**
+ * Routes a validation found nothing wrong with, each with the clusters it names: given to validateProxyConfig again,
+ * such a route is checked only for those clusters, since nothing else in its checks depends on the config around it.
+ * Keyed by the route object, so only for callers whose IR is never changed in place (the data plane's).
+ */
+export type ValidationMemo = WeakMap<HttpRoute, readonly string[]>;
+
+export function validateProxyConfig(c: ProxyConfig, memo?: ValidationMemo): string[] {
   const problems: string[] = [];
   const at = `ProxyConfig ${c.gateway}`;
   const ports = new Set<number>();
@@ -144,7 +151,11 @@ export function validateProxyConfig(c: ProxyConfig): string[] {
         for (const r of v.routes) {
           if (names.has(r.name)) problems.push(`${vat}: duplicate route name ${r.name}`);
           names.add(r.name);
-          problems.push(...checkRoute(r, c, vat));
+          const clusters = memo?.get(r);
+          if (clusters !== undefined && clusters.every((n) => Object.hasOwn(c.backends, n))) continue;
+          const found = checkRoute(r, c, vat);
+          if (found.length > 0) problems.push(...found);
+          else memo?.set(r, clustersOf(r));
         }
       }
     }
@@ -179,6 +190,17 @@ function checkCertificates(l: HttpsListener, c: ProxyConfig, at: string): string
     }
   });
   return problems;
+}
+
+/** Every cluster a route names (mirror, external auth, forward backends): what it needs from the config's backends. */
+export function clustersOf(r: HttpRoute): string[] {
+  const out: string[] = [];
+  for (const f of r.filters) {
+    if (f.type === 'RequestMirror') out.push(f.cluster);
+    if (f.type === 'ExternalAuth' && f.cluster !== null) out.push(f.cluster);
+  }
+  if (r.action.type === 'Forward') for (const b of r.action.backends) if (b.cluster !== null) out.push(b.cluster);
+  return out;
 }
 
 function checkRoute(r: HttpRoute, c: ProxyConfig, at: string): string[] {

@@ -21,11 +21,83 @@ import { buildProxyWithTls } from './listener-tls.ts';
 import { analyzeListenerSets, attachedListenerSets, listenerSetCertificates, listenerSetStatus, withListenerSets } from './listenersets.ts';
 import { attachRoutes, listenerId } from './routes.ts';
 import type { TranslateResult } from './result.ts';
+import { TranslateCache } from './cache.ts';
 
 export { CONTROLLER_NAME } from '../api/gateway.ts';
 
+/** One translation from scratch: what `portico validate`, the golden tests and one-off callers use. */
 export function translate(snapshot: ResourceSnapshot): TranslateResult {
+  return translateWith(snapshot, null);
+}
+
+/**
+ * Translates snapshot after snapshot, reusing the work of objects that did not change (see cache.ts). Each result is
+ * exactly what translate() gives for the same snapshot; results share unchanged parts with earlier ones, so callers
+ * must treat them as read-only.
+ */
+export class Translator {
+  readonly #cache = new TranslateCache();
+
+  translate(snapshot: ResourceSnapshot): TranslateResult {
+    return translateWith(snapshot, this.#cache);
+  }
+}
+
+function translateWith(snapshot: ResourceSnapshot, cache: TranslateCache | null): TranslateResult {
   const sorted = <T extends gw.Gateway | gw.HTTPRoute | GRPCRoute | gw.GatewayClass | L4Route>(xs: readonly T[]) => [...xs].sort(compareObjects);
+  const { classes, gateways, namespaceLabels, listenerSets, listenerSetParents, backendClientCerts } =
+    cache ? cache.parentContext(snapshot, () => parentsOf(snapshot)) : parentsOf(snapshot);
+
+  const makeContext = () => {
+    const tlsPolicies = new BackendTlsPolicies(snapshot);
+    return { tlsPolicies, resolver: new BackendResolver(snapshot, tlsPolicies) };
+  };
+  const { tlsPolicies, resolver } = cache ? cache.backendContext(snapshot, makeContext) : makeContext();
+  const compileHttp = (r: gw.HTTPRoute) => compileHttpRoute(r, resolver);
+  const compileGrpc = (r: GRPCRoute) => compileGrpcRoute(r, resolver);
+  const compileL4 = (r: L4Route) => compileL4Route(r, resolver);
+  const compiled = [
+    ...sorted(snapshot.httpRoutes).map((r) => cache ? cache.compiled(r, compileHttp) : compileHttp(r)),
+    ...sorted(snapshot.grpcRoutes ?? []).map((r) => cache ? cache.compiled(r, compileGrpc) : compileGrpc(r)),
+  ];
+  const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents, cache?.plans);
+  const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
+  const l4 = attachRoutes(sorted(l4Routes).map((r) => cache ? cache.compiled(r, compileL4) : compileL4(r)), gateways, namespaceLabels, listenerSetParents, cache?.plans);
+  routeStatus.push(...l4.status);
+
+  const proxies = new Map<GatewayKey, ProxyConfig>();
+  const status: ObjectStatus[] = [...classes.map(classStatus), ...routeStatus];
+  cache?.rankedLists.begin();
+  for (const g of gateways.values()) {
+    if (g.accepted) proxies.set(g.key, withClientCertificate(buildProxyWithTls(withListenerSets(g, listenerSets), attached, l4.attached, cache?.rankedLists), backendClientCerts.get(g.key)));
+    const attachedSets = attachedListenerSets(g, listenerSets);
+    status.push({
+      apiVersion: g.gateway.apiVersion, kind: 'Gateway', namespace: g.namespace, name: g.gateway.metadata.name, generation: g.generation,
+      status: {
+        ...(g.addresses.length > 0 ? { addresses: g.addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),
+        conditions: g.conditions,
+        listeners: g.listeners.map((l) => ({
+          name: l.spec.name,
+          supportedKinds: l.supportedKinds,
+          attachedRoutes: (attached.get(listenerId(g.key, l.spec.name))?.size ?? 0) + (l4.attached.get(listenerId(g.key, l.spec.name))?.size ?? 0),
+          conditions: l.conditions,
+        })),
+        ...(attachedSets !== undefined ? { attachedListenerSets: attachedSets } : {}),
+      },
+    });
+  }
+  cache?.rankedLists.end();
+  const attachedCount = (id: string) => (attached.get(id)?.size ?? 0) + (l4.attached.get(id)?.size ?? 0);
+  status.push(...listenerSets.map((s) => listenerSetStatus(s, attachedCount)));
+  status.push(...tlsPolicies.status(proxies));
+  status.push(...resolver.trafficPolicies.status(proxies));
+  status.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
+  return { proxies, status };
+}
+
+/** The routes' parents and what decides attachment to them: the Gateways of our classes, ListenerSets, namespace labels. */
+function parentsOf(snapshot: ResourceSnapshot) {
+  const sorted = <T extends gw.Gateway | gw.GatewayClass>(xs: readonly T[]) => [...xs].sort(compareObjects);
   const classes = ourClasses(sorted(snapshot.gatewayClasses));
   const classNames = new Set(classes.map((k) => k.metadata.name));
   const gateways = new Map<string, GatewayInfo>();
@@ -48,43 +120,7 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
   const listenerSets = analyzeListenerSets(snapshot.listenerSets ?? [], gateways, listenerSetCertificates(certificates), namespaceLabels, certificates.frontend);
   const listenerSetParents = new Map(listenerSets.map((s) => [`${s.namespace}/${s.listenerSet.metadata.name}`, s.parent]));
 
-  const tlsPolicies = new BackendTlsPolicies(snapshot);
-  const resolver = new BackendResolver(snapshot, tlsPolicies);
-  const compiled = [
-    ...sorted(snapshot.httpRoutes).map((r) => compileHttpRoute(r, resolver)),
-    ...sorted(snapshot.grpcRoutes ?? []).map((r) => compileGrpcRoute(r, resolver)),
-  ];
-  const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents);
-  const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
-  const l4 = attachRoutes(sorted(l4Routes).map((r) => compileL4Route(r, resolver)), gateways, namespaceLabels, listenerSetParents);
-  routeStatus.push(...l4.status);
-
-  const proxies = new Map<GatewayKey, ProxyConfig>();
-  const status: ObjectStatus[] = [...classes.map(classStatus), ...routeStatus];
-  for (const g of gateways.values()) {
-    if (g.accepted) proxies.set(g.key, withClientCertificate(buildProxyWithTls(withListenerSets(g, listenerSets), attached, l4.attached), backendClientCerts.get(g.key)));
-    const attachedSets = attachedListenerSets(g, listenerSets);
-    status.push({
-      apiVersion: g.gateway.apiVersion, kind: 'Gateway', namespace: g.namespace, name: g.gateway.metadata.name, generation: g.generation,
-      status: {
-        ...(g.addresses.length > 0 ? { addresses: g.addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),
-        conditions: g.conditions,
-        listeners: g.listeners.map((l) => ({
-          name: l.spec.name,
-          supportedKinds: l.supportedKinds,
-          attachedRoutes: (attached.get(listenerId(g.key, l.spec.name))?.size ?? 0) + (l4.attached.get(listenerId(g.key, l.spec.name))?.size ?? 0),
-          conditions: l.conditions,
-        })),
-        ...(attachedSets !== undefined ? { attachedListenerSets: attachedSets } : {}),
-      },
-    });
-  }
-  const attachedCount = (id: string) => (attached.get(id)?.size ?? 0) + (l4.attached.get(id)?.size ?? 0);
-  status.push(...listenerSets.map((s) => listenerSetStatus(s, attachedCount)));
-  status.push(...tlsPolicies.status(proxies));
-  status.push(...resolver.trafficPolicies.status(proxies));
-  status.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
-  return { proxies, status };
+  return { classes, gateways, namespaceLabels, listenerSets, listenerSetParents, backendClientCerts };
 }
 
 function cmp(a: string, b: string): number {

@@ -5,10 +5,11 @@ import type { GatewayInfo } from './gateway.ts';
 import type { CompiledL4Route } from './l4routes.ts';
 import type { ListenerInfo } from './listeners.ts';
 import { buildProxy } from './proxy.ts';
+import type { RankedLists } from './ranked-lists.ts';
 import type { AttachedIndex } from './routes.ts';
 
-export function buildProxyWithTls(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route>): ir.ProxyConfig {
-  return withListenerTls(buildProxy(g, attached, l4), g);
+export function buildProxyWithTls(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route>, lists?: RankedLists): ir.ProxyConfig {
+  return withListenerTls(buildProxy(g, attached, l4, lists), g);
 }
 
 /** Returns `config` with the listeners' TLS settings; the listeners must come from `g` (buildProxy's output). */

@@ -5,22 +5,26 @@ import { compareHostnames, covers } from './hostnames.ts';
 import { buildL4Listeners, L4_PROTOCOLS } from './l4proxy.ts';
 import type { CompiledL4Route } from './l4routes.ts';
 import { comparePrecedence, type Ranked } from './precedence.ts';
+import { rankedOf, type RankedLists } from './ranked-lists.ts';
 import { listenerId, type AttachedIndex } from './routes.ts';
 
 type PortHost = { host: ir.ListenerHost; secrets: string[] };
 
-export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route> = new Map()): ir.ProxyConfig {
+/** `lists`: a Translator's precedence orders from earlier translations (ranked-lists.ts); without it, each is sorted. */
+export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route> = new Map(), lists?: RankedLists): ir.ProxyConfig {
   const backends = new Map<string, ir.BackendCluster>();
   const secrets = new Map<string, ir.TlsSecret>();
   // Valid listeners sharing a port share a protocol too: a mix is a ProtocolConflict, which invalidates them.
   const byPort = new Map<number, { protocol: string; hosts: PortHost[] }>();
   for (const l of g.listeners) {
     if (!l.valid || L4_PROTOCOLS.has(l.spec.protocol)) continue;
-    const routes = [...(attached.get(listenerId(g.key, l.spec.name))?.values() ?? [])];
-    for (const { route } of routes) for (const cl of route.clusters) backends.set(cl.name, cl);
+    const id = listenerId(g.key, l.spec.name);
+    const routes = [...(attached.get(id)?.values() ?? [])];
+    // Same-named clusters are equal within a translation; the first (oldest route's) stays the same object while that route
+    // does, so the data plane can tell the cluster did not change.
+    for (const { route } of routes) for (const cl of route.clusters) if (!backends.has(cl.name)) backends.set(cl.name, cl);
     for (const s of l.secrets) secrets.set(s.name, s.secret);
-    const ranked: Ranked[] = routes.flatMap(({ route, hostnames }) =>
-      hostnames.flatMap((hostname) => route.routes.map((r) => ({ hostname, route: r, created: route.route.metadata.creationTimestamp }))));
+    const ranked = lists ? lists.sorted(id, routes) : routes.flatMap(({ route, hostnames }) => rankedOf(route, hostnames)).sort(comparePrecedence);
     const host: ir.ListenerHost = { listener: l.spec.name, hostname: l.hostname, virtualHosts: virtualHosts(ranked) };
     const entry = byPort.get(l.spec.port) ?? { protocol: l.spec.protocol, hosts: [] };
     entry.hosts.push({ host, secrets: l.secrets.map((s) => s.name) });
@@ -44,16 +48,20 @@ export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: Attached
   return config;
 }
 
-/** Each distinct route hostname gets a virtual host holding its routes and those of every hostname covering it. */
-function virtualHosts(ranked: Ranked[]): ir.VirtualHost[] {
+/**
+ * Each distinct route hostname gets a virtual host holding its routes and those of every hostname covering it.
+ * `ranked` is in precedence order already: filtering keeps that order (the same as sorting each host's share).
+ */
+function virtualHosts(ranked: readonly Ranked[]): ir.VirtualHost[] {
   const names = [...new Set(ranked.map((r) => r.hostname))].sort(compareHostnames);
   return names.map((hostname) => {
     const seen = new Set<string>();
-    const routes = ranked
-      .filter((r) => covers(r.hostname, hostname))
-      .sort(comparePrecedence)
-      .filter((r) => !seen.has(r.route.name) && (seen.add(r.route.name), true))
-      .map((r) => r.route);
+    const routes: ir.HttpRoute[] = [];
+    for (const r of ranked) {
+      if (!covers(r.hostname, hostname) || seen.has(r.route.name)) continue;
+      seen.add(r.route.name);
+      routes.push(r.route);
+    }
     return { hostname, routes };
   });
 }

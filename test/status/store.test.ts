@@ -63,3 +63,22 @@ test('items() have the Kubernetes shape; GatewayClass has no namespace key; gone
   s.update([cls]);
   assert.equal(s.items().length, 1);
 });
+
+test('an input object given again is returned as stamped before; an equal new one is stamped like it', () => {
+  const c = clock();
+  const s = new StatusStore({ now: c.now });
+  const r = route('Accepted');
+  const [first] = s.update([r, gateway('True')]);
+  c.advance();
+  const [again, gw] = s.update([r, gateway('False')]);
+  assert.equal(again, first);
+  assert.equal((gw.status as any).conditions[0].lastTransitionTime, '2025-01-01T00:01:00Z');
+  c.advance();
+  const [fresh] = s.update([route('Accepted')]);
+  assert.deepEqual(fresh, first);
+  c.advance();
+  const [changed] = s.update([route('Other')]);
+  assert.equal((changed.status as any).parents[0].conditions[0].lastTransitionTime, '2025-01-01T00:03:00Z');
+  const [back] = s.update([r]);
+  assert.equal((back.status as any).parents[0].conditions[0].lastTransitionTime, '2025-01-01T00:03:00Z', 'the object was stamped against the newer status in between');
+});
