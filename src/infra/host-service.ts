@@ -13,7 +13,8 @@ import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL, proxyName } from './p
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const SLICE_MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 /** Tells the EndpointSlice controller the slice is not its own to reconcile. */
-const SLICE_MANAGER = 'portico.dev/host-infrastructure';
+// A label value: no slash allowed (the API server refuses the slice), hence the domain-style name.
+const SLICE_MANAGER = 'host-infrastructure.portico.dev';
 
 export type HostServiceObjects = { service: KubeObject; endpointSlices: KubeObject[] };
 

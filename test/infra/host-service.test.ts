@@ -43,6 +43,11 @@ test('a Gateway with an address gets a selectorless Service and an EndpointSlice
     assert.equal(obj.metadata.labels['gateway.networking.k8s.io/gateway-name'], 'gw', 'ours win over spec.infrastructure');
     assert.deepEqual(obj.metadata.annotations, { note: 'x' });
     assert.deepEqual(obj.metadata.ownerReferences, [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'gw', uid: 'uid-gw', controller: true }]);
+    // The API server refuses an object whose label value breaks this rule (a slash, say): 422, nothing applied.
+    for (const [name, value] of Object.entries(obj.metadata.labels as Record<string, string>)) {
+      assert.match(value, /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, `label ${name}=${value}`);
+      assert.ok(value.length <= 63, `label ${name}=${value} is longer than 63 characters`);
+    }
   }
 });
 
