@@ -5,12 +5,11 @@
 // mirrors or auth, a pipelined request…) hands the connection to node:http for good, replaying the bytes of that
 // request exactly as they came, so the node:http path stays the reference for everything unusual.
 import type { Socket } from 'node:net';
-import { util } from 'undici';
 import type { HandlerContext, Snapshot } from '../handler.ts';
 import type { Metrics, Series } from '../metrics.ts';
 import type { CompiledRoute } from '../router.ts';
 import type { RuntimeCluster } from '../upstream.ts';
-import { dropHopByHop, stripHopByHop, upstreamHeaders } from '../headers.ts';
+import { dropHopByHop, upstreamHeaders } from '../headers.ts';
 import { hostWithoutPort } from '../hosts.ts';
 import { classifyUpstreamError } from '../proxy.ts';
 import { normalizeTarget } from '../request-target.ts';
@@ -18,7 +17,7 @@ import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
 import { createParser, handleOf, isParseError, METHODS, type LlhttpParser, type ParseError } from './llhttp.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
-import { headerObject, responseHead, upstreamHead } from './wire.ts';
+import { headerObject, responseHead, responseHeaders, upstreamHead } from './wire.ts';
 
 export type FastPathHost = {
   snapshot(): Snapshot;
@@ -239,9 +238,13 @@ export class FastConnection {
     let head: string | null;
     try {
       const up = { path: target.path, rawQuery: target.rawQuery, headers: upstreamHeaders({ headers, host: hostHeader, remoteAddress: this.#remote }, 'http') };
-      for (const edit of route.filters.request) edit(up);
-      dropHopByHop(up.headers);
-      head = upstreamHead(method, up.rawQuery === '' ? up.path : `${up.path}?${up.rawQuery}`, up.headers);
+      const edits = route.filters.request;
+      // Without request filters nothing can put a hop-by-hop header back, nor a name or value the parser did not check.
+      if (edits.length > 0) {
+        for (const edit of edits) edit(up);
+        dropHopByHop(up.headers);
+      }
+      head = upstreamHead(method, up.rawQuery === '' ? up.path : `${up.path}?${up.rawQuery}`, up.headers, edits.length === 0);
     } catch {
       head = null; // a filter threw on route data: node:http answers it
     }
@@ -269,12 +272,12 @@ export class FastConnection {
         let out: HeaderBag;
         const hasBody = p.method !== 'HEAD' && status !== 204 && status !== 304;
         try {
-          out = stripHopByHop(util.parseHeaders(raw) as Record<string, string | string[] | undefined>);
+          out = responseHeaders(raw);
           for (const edit of p.edits) edit(out);
         } catch {
           out = { 'x-portico-invalid': '\u0000' }; // answered below as node:http would: 500
         }
-        const rh = responseHead(status, out, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), hasBody);
+        const rh = responseHead(status, out, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), hasBody, p.edits.length === 0);
         if (rh === null) {
           this.#answerInvalid(p);
           return 1;

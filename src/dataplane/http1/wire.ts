@@ -35,23 +35,24 @@ const BAD_PATH = /[^\u0021-\u00ff]/;
 /**
  * The request head for the upstream, or null when undici would refuse it (a route filter wrote a bad header name or
  * value, or a path with forbidden bytes): such a request goes the node:http way and gets its answer there.
+ * `checked`: every name and value already passed the parser's strict checks (no filter edited them).
  */
-export function upstreamHead(method: string, path: string, headers: HeaderBag): string | null {
-  if (BAD_PATH.test(path)) return null;
+export function upstreamHead(method: string, path: string, headers: HeaderBag, checked = false): string | null {
+  if (!checked && BAD_PATH.test(path)) return null;
   const host = headers.host;
   if (typeof host !== 'string' || hasInvalidHeaderChar(host)) return null;
   // undici closes after HEAD, for upstreams that wrongly send a body with it; so does the fast path (upstream-conn.ts).
   let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: ${method === 'HEAD' ? 'close' : 'keep-alive'}\r\n`;
   for (const name in headers) {
     if (name === 'host') continue;
-    if (name === 'content-length' || !isToken(name)) return null;
+    if (name === 'content-length' || (!checked && !isToken(name))) return null;
     const value = headers[name];
     if (typeof value === 'string') {
-      if (hasInvalidHeaderChar(value)) return null;
+      if (!checked && hasInvalidHeaderChar(value)) return null;
       head += `${name}: ${value}\r\n`;
     } else {
       for (const v of value) {
-        if (hasInvalidHeaderChar(v)) return null;
+        if (!checked && hasInvalidHeaderChar(v)) return null;
         head += `${name}: ${v}\r\n`;
       }
     }
@@ -76,22 +77,22 @@ export type ResponseHead = { head: string; chunked: boolean };
  * headers and edited by the route): its reason phrase, Date, Connection/Keep-Alive, and chunked framing when no
  * Content-Length is given and a body follows. Null when a header is one node:http would refuse (ERR_INVALID_CHAR).
  */
-export function responseHead(status: number, headers: HeaderBag, keepAlive: boolean, keepAliveSeconds: number, hasBody: boolean): ResponseHead | null {
+export function responseHead(status: number, headers: HeaderBag, keepAlive: boolean, keepAliveSeconds: number, hasBody: boolean, checked = false): ResponseHead | null {
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
   let date = false;
   let length = false;
   for (const name in headers) {
     if (name === 'connection' || name === 'transfer-encoding') continue;
-    if (!isToken(name)) return null;
+    if (!checked && !isToken(name)) return null;
     const value = headers[name];
     if (name === 'date') date = true;
     else if (name === 'content-length') length = true;
     if (typeof value === 'string') {
-      if (hasInvalidHeaderChar(value)) return null;
+      if (!checked && hasInvalidHeaderChar(value)) return null;
       head += `${name}: ${value}\r\n`;
     } else {
       for (const v of value) {
-        if (hasInvalidHeaderChar(v)) return null;
+        if (!checked && hasInvalidHeaderChar(v)) return null;
         head += `${name}: ${v}\r\n`;
       }
     }
@@ -101,4 +102,39 @@ export function responseHead(status: number, headers: HeaderBag, keepAlive: bool
   const chunked = hasBody && !length;
   if (chunked) head += 'Transfer-Encoding: chunked\r\n';
   return { head: head + '\r\n', chunked };
+}
+
+/** Hop-by-hop headers, as headers.ts drops them on the node:http path. */
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'expect',
+]);
+
+/**
+ * An upstream response's raw [name, value, …] headers as the node:http path makes them (undici's parseHeaders, then
+ * stripHopByHop), in one pass: lower-case names, a repeated name as an array, hop-by-hop headers and those a single
+ * Connection header names left out.
+ */
+export function responseHeaders(raw: readonly string[]): HeaderBag {
+  let connection: string | null = null;
+  let connections = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
+      connections++;
+      connection = raw[i + 1];
+    }
+  }
+  // Like stripHopByHop, which reads tokens only from a Connection header that came once (undici folds repeats into an array).
+  const named = connections === 1 && connection !== '' ? connection!.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '') : null;
+  const out: HeaderBag = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (HOP_BY_HOP.has(name) || (named !== null && named.includes(name))) continue;
+    const value = raw[i + 1];
+    const prior = out[name];
+    if (prior === undefined) out[name] = value;
+    else if (typeof prior === 'string') out[name] = [prior, value];
+    else prior.push(value);
+  }
+  return out;
 }
