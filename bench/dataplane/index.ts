@@ -139,7 +139,7 @@ function renderFixed(o: DataplaneOptions, rate: number, targets: readonly Target
   return `
 ### Latency at a fixed moderate rate
 
-Open loop at ${fmt(rate)} req/s for ${o.fixedRate.seconds} s per target (\`bench/dataplane/fixed-rate.ts\`, undici client pinned
+Open loop at ${fmt(rate)} req/s for ${o.fixedRate.seconds} s per target, after 1 s at the same rate that is not recorded (the client's own start-up stalls), (\`bench/dataplane/fixed-rate.ts\`, undici client pinned
 to CPU 0 beside the upstream, up to 64 connections), each target once after the rounds; latency from send to the end of
 the body. The rate is ${RATE_SHARE * 100} % of the slowest 1-route proxy's median throughput in the rounds above, capped at
 ${fmt(o.fixedRate.rps)} req/s (the issue's example rate), so that it is moderate for every proxy on the machine as it was
