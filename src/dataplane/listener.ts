@@ -187,6 +187,10 @@ export class ListenerServer {
   }
 
   #onUpgrade(ctx: HandlerContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // An upgrade pipelined behind a request whose response is still going out: node:http hands the socket over
+    // anyway, and nothing can be answered on it in order. Only this client's own connection pays (it used to throw
+    // ERR_HTTP_SOCKET_ASSIGNED out of the process).
+    if ((socket as { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
     this.#tunnels.add(socket);
     socket.once('close', () => this.#tunnels.delete(socket));
     handleRequest(this.#snapshot, ctx, req, acceptUpgrade(req, socket, head));

@@ -15,7 +15,7 @@ import { classifyUpstreamError } from '../proxy.ts';
 import { normalizeTarget } from '../request-target.ts';
 import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
-import { createParser, handleOf, isParseError, METHODS, type LlhttpParser, type ParseError } from './llhttp.ts';
+import { createParser, handleOf, isParseError, METHODS, restartParser, type LlhttpParser, type ParseError } from './llhttp.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
 import { headerObject, responseHead, responseHeaders, upstreamHead } from './wire.ts';
 
@@ -183,6 +183,7 @@ export class FastConnection {
       // its answer to what follows can come before this request's; node:http then serves the whole read.
       if (r === readLength) {
         this.#headParts = [];
+        restartParser(this.#parser, 'request', this.#host.limits.maxHeaderSize);
         this.#send(p);
         return false;
       }

@@ -72,6 +72,14 @@ export function isParseError(r: unknown): r is ParseError {
   return r instanceof Error;
 }
 
+/**
+ * Back to the start of a message. The fast path stops the parser at the end of every head (as for an upgrade), and
+ * llhttp, resumed after such a stop, parses what follows without reporting errors: it must start afresh instead.
+ */
+export function restartParser(parser: LlhttpParser, kind: 'request' | 'response', maxHeaderSize: number): void {
+  parser.initialize(kind === 'request' ? P.REQUEST : P.RESPONSE, {}, maxHeaderSize, 0);
+}
+
 /** A parser with no lenient flags (node:http's default) and the server's header-size limit. */
 export function createParser(kind: 'request' | 'response', maxHeaderSize: number, cb: ParserCallbacks, onExecute?: (r: number | ParseError) => void): LlhttpParser {
   const parser = new P();

@@ -40,25 +40,35 @@ const BAD_PATH = /[^\u0021-\u00ff]/;
 export function upstreamHead(method: string, path: string, headers: HeaderBag, checked = false): string | null {
   if (!checked && BAD_PATH.test(path)) return null;
   const host = headers.host;
-  if (typeof host !== 'string' || hasInvalidHeaderChar(host)) return null;
+  if (typeof host !== 'string' || hasInvalidHeaderChar(host) || headers['content-length'] !== undefined) return null;
+  const lines = headerLines(headers, checked, NOT_UPSTREAM);
+  if (lines === null) return null;
   // undici closes after HEAD, for upstreams that wrongly send a body with it; so does the fast path (upstream-conn.ts).
-  let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: ${method === 'HEAD' ? 'close' : 'keep-alive'}\r\n`;
+  const connection = method === 'HEAD' ? 'close' : 'keep-alive';
+  return `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\nconnection: ${connection}\r\n${lines}${EXPECTS_PAYLOAD.has(method) ? 'content-length: 0\r\n' : ''}\r\n`;
+}
+
+const NOT_UPSTREAM = new Set(['host']);
+const NOT_DOWNSTREAM = new Set(['connection', 'transfer-encoding']);
+
+/** `name: value` lines (a line per value of a list), or null when a name or value is one node:http and undici refuse. */
+function headerLines(headers: HeaderBag, checked: boolean, skip: ReadonlySet<string>): string | null {
+  let out = '';
   for (const name in headers) {
-    if (name === 'host') continue;
-    if (name === 'content-length' || (!checked && !isToken(name))) return null;
+    if (skip.has(name)) continue;
+    if (!checked && !isToken(name)) return null;
     const value = headers[name];
     if (typeof value === 'string') {
       if (!checked && hasInvalidHeaderChar(value)) return null;
-      head += `${name}: ${value}\r\n`;
+      out += `${name}: ${value}\r\n`;
     } else {
       for (const v of value) {
         if (!checked && hasInvalidHeaderChar(v)) return null;
-        head += `${name}: ${v}\r\n`;
+        out += `${name}: ${v}\r\n`;
       }
     }
   }
-  if (EXPECTS_PAYLOAD.has(method)) head += 'content-length: 0\r\n';
-  return head + '\r\n';
+  return out;
 }
 
 let cachedDate = '';
@@ -78,28 +88,12 @@ export type ResponseHead = { head: string; chunked: boolean };
  * Content-Length is given and a body follows. Null when a header is one node:http would refuse (ERR_INVALID_CHAR).
  */
 export function responseHead(status: number, headers: HeaderBag, keepAlive: boolean, keepAliveSeconds: number, hasBody: boolean, checked = false): ResponseHead | null {
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
-  let date = false;
-  let length = false;
-  for (const name in headers) {
-    if (name === 'connection' || name === 'transfer-encoding') continue;
-    if (!checked && !isToken(name)) return null;
-    const value = headers[name];
-    if (name === 'date') date = true;
-    else if (name === 'content-length') length = true;
-    if (typeof value === 'string') {
-      if (!checked && hasInvalidHeaderChar(value)) return null;
-      head += `${name}: ${value}\r\n`;
-    } else {
-      for (const v of value) {
-        if (!checked && hasInvalidHeaderChar(v)) return null;
-        head += `${name}: ${v}\r\n`;
-      }
-    }
-  }
-  if (!date) head += `Date: ${httpDate()}\r\n`;
+  const lines = headerLines(headers, checked, NOT_DOWNSTREAM);
+  if (lines === null) return null;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n${lines}`;
+  if (headers.date === undefined) head += `Date: ${httpDate()}\r\n`;
   head += keepAlive ? `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n` : 'Connection: close\r\n';
-  const chunked = hasBody && !length;
+  const chunked = hasBody && headers['content-length'] === undefined;
   if (chunked) head += 'Transfer-Encoding: chunked\r\n';
   return { head: head + '\r\n', chunked };
 }
