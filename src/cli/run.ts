@@ -172,6 +172,9 @@ export async function run(args: RunArgs): Promise<number> {
     accessLog.close();
   };
 
+  // Listening for SIGTERM before anything serves: a stop that comes right after the first 200 (tests, fast
+  // orchestrators) otherwise found no handler and killed the process without draining.
+  const stopSignal = untilStopSignal(log);
   try {
     await source.start();
   } catch (err) {
@@ -181,7 +184,7 @@ export async function run(args: RunArgs): Promise<number> {
   }
   await rebuilds.flush();
 
-  await untilStopSignal(log);
+  await stopSignal;
   await shutdown();
   log.info('stopped');
   return 0;

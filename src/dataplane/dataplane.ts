@@ -7,7 +7,7 @@ import type { DataPlane, DataPlaneOptions } from './contract.ts';
 import type { HandlerContext, Snapshot } from './handler.ts';
 import { DEFAULT_LIMITS, ListenerServer, type ServerLimits } from './listener.ts';
 import { createMetrics } from './metrics.ts';
-import { compileRouter, type RouteReuse, type Router } from './router.ts';
+import { compileRouter, newHostReuse, type HostReuse, type RouteReuse, type Router } from './router.ts';
 import { StreamServer, type StreamPlan } from './tcp-proxy.ts';
 import { compileTcpForward, compileTlsPassthrough } from './tls-passthrough.ts';
 import { compileTls, SecureContexts, type TlsPlan } from './tls-server.ts';
@@ -81,6 +81,8 @@ class PorticoDataPlane implements DataPlane {
   readonly #validated: ValidationMemo = new WeakMap();
   /** Compiled routes, reused while their IR object and clusters are the same (router.ts). */
   readonly #routes: RouteReuse = new WeakMap();
+  /** Each gateway's ports' route indexes and host tables, reused while they hold the same compiled parts (router.ts). */
+  readonly #hosts = new Map<ir.GatewayKey, Map<number, HostReuse>>();
   /** IR cluster → its runtime cluster, endpoint keys and warnings, for the clusters of the last apply and the current one. */
   #lastClusters = new Map<ir.BackendCluster, CompiledCluster>();
   #nextClusters = new Map<ir.BackendCluster, CompiledCluster>();
@@ -171,6 +173,7 @@ class PorticoDataPlane implements DataPlane {
     this.#nextClusters = new Map();
     this.#contexts.commit();
     this.#compiled = compiled;
+    for (const gateway of this.#hosts.keys()) if (!compiled.has(gateway)) this.#hosts.delete(gateway);
     this.#ctx.metrics.retain(new Map([...compiled].map(([gateway, c]) => [gateway as string, c.routes])));
     return results;
   }
@@ -199,13 +202,21 @@ class PorticoDataPlane implements DataPlane {
       if (listener.protocol === 'TLS') return { kind: 'tls', port, plan: compileTlsPassthrough(listener, config.backends, this.#allowLoopback, config.secrets ?? {}, this.#contexts) };
       if (listener.protocol === 'TCP') return { kind: 'tcp', port, plan: compileTcpForward(listener, config.backends, this.#allowLoopback) };
       if (listener.protocol === 'UDP') return { kind: 'udp', port, plan: compileUdpForward(listener, config.backends, this.#allowLoopback) };
-      const router: Router = compileRouter(listener, clusters, this.#routes);
+      const router: Router = compileRouter(listener, clusters, this.#routes, this.#hostsOf(config.gateway, listener.port));
       for (const p of router.problems) warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
       for (const h of listener.hosts) for (const v of h.virtualHosts) for (const r of v.routes) routes.add(r.name);
       const tls = listener.protocol === 'HTTPS' ? compileTls(config.gateway, listener, config.secrets ?? {}, this.#contexts) : null;
       return { kind: tls === null ? 'http' : 'https', port, snapshot: { gateway: config.gateway, port: listener.port, router }, tls };
     });
     return { version: config.version, ports, endpoints, routes, warnings };
+  }
+
+  #hostsOf(gateway: ir.GatewayKey, port: number): HostReuse {
+    let ports = this.#hosts.get(gateway);
+    if (ports === undefined) this.#hosts.set(gateway, ports = new Map());
+    let hosts = ports.get(port);
+    if (hosts === undefined) ports.set(port, hosts = newHostReuse());
+    return hosts;
   }
 
   /**

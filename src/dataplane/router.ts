@@ -47,19 +47,44 @@ export type Router = {
 export type RouteReuse = WeakMap<ir.HttpRoute, { compiled: CompiledRoute; names: readonly string[]; clusters: readonly (RuntimeCluster | undefined)[]; problems: CompileProblem[] }>;
 
 type CompiledVirtualHost = { hostname: string; routes: CompiledRoute[]; first: RouteIndex<CompiledRoute> };
-type CompiledListenerHost = { listener: string; virtualHosts: HostTable<CompiledVirtualHost> };
+type CompiledListenerHost = { listener: string; vhosts: CompiledVirtualHost[]; virtualHosts: HostTable<CompiledVirtualHost> };
+
+/**
+ * One port's virtual hosts and listener hosts from its last compile, kept by the caller: one whose parts are the same
+ * objects in the same order (the same compiled routes; the same compiled virtual hosts) is not indexed again. Each
+ * compile replaces what is kept, so it never holds more than the port's current router.
+ */
+export type HostReuse = {
+  virtualHosts: Map<string, CompiledVirtualHost>;
+  listenerHosts: Map<string, CompiledListenerHost>;
+};
+
+export function newHostReuse(): HostReuse {
+  return { virtualHosts: new Map(), listenerHosts: new Map() };
+}
+
+function sameParts<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * `clusters` resolves the IR's backend names once, here; the data plane validated the config first, so every name is
  * there. Without it (route selection alone, as the golden tests do) a Forward's backends resolve to null.
  */
-export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map(), reuse?: RouteReuse): Router {
+export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<string, RuntimeCluster> = new Map(), reuse?: RouteReuse, hosts?: HostReuse): Router {
   const problems: CompileProblem[] = [];
+  const next = newHostReuse();
   const listenerHosts = compileHostTable<CompiledListenerHost>(
     // Layer-4 listeners have no HTTP routes: their router is empty (the data plane serves them elsewhere).
     (listener.protocol === 'HTTP' || listener.protocol === 'HTTPS' ? listener.hosts : [])
-      .map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems, reuse) })),
+      .map((lh) => ({ hostname: lh.hostname, value: compileListenerHost(lh, clusters, problems, reuse, hosts, next) })),
   );
+  if (hosts) {
+    hosts.virtualHosts = next.virtualHosts;
+    hosts.listenerHosts = next.listenerHosts;
+  }
 
   const selectView = (host: string, view: RequestView): RouteSelection | null => {
     const lh = listenerHosts.lookup(host);
@@ -89,12 +114,23 @@ export function compileRouter(listener: ir.Listener, clusters: ReadonlyMap<strin
 
 type Clusters = ReadonlyMap<string, RuntimeCluster>;
 
-function compileListenerHost(lh: ir.ListenerHost, clusters: Clusters, problems: CompileProblem[], reuse: RouteReuse | undefined): CompiledListenerHost {
+function compileListenerHost(
+  lh: ir.ListenerHost, clusters: Clusters, problems: CompileProblem[], reuse: RouteReuse | undefined, hosts: HostReuse | undefined, next: HostReuse,
+): CompiledListenerHost {
   const vhosts = lh.virtualHosts.map((vh) => {
     const routes = vh.routes.map((r) => (reuse ? reused(r, clusters, problems, reuse) : compileRoute(r, clusters, problems)));
-    return { hostname: vh.hostname, value: { hostname: vh.hostname, routes, first: compileRouteIndex(routes) } };
+    const key = `${lh.listener}\0${vh.hostname}`;
+    const kept = hosts?.virtualHosts.get(key);
+    const v = kept !== undefined && sameParts(kept.routes, routes) ? kept : { hostname: vh.hostname, routes, first: compileRouteIndex(routes) };
+    next.virtualHosts.set(key, v);
+    return v;
   });
-  return { listener: lh.listener, virtualHosts: compileHostTable(vhosts) };
+  const kept = hosts?.listenerHosts.get(lh.listener);
+  const out = kept !== undefined && sameParts(kept.vhosts, vhosts)
+    ? kept
+    : { listener: lh.listener, vhosts, virtualHosts: compileHostTable(vhosts.map((v) => ({ hostname: v.hostname, value: v }))) };
+  next.listenerHosts.set(lh.listener, out);
+  return out;
 }
 
 function reused(route: ir.HttpRoute, clusters: Clusters, problems: CompileProblem[], reuse: RouteReuse): CompiledRoute {

@@ -7,6 +7,10 @@
 // ListenerSets, namespaces and what they read): when any list but the routes is new, every plan is dropped.
 import type { ResourceSnapshot } from '../api/snapshot.ts';
 import { RankedLists } from './ranked-lists.ts';
+import { StatusOrder } from './status-order.ts';
+import { AttachMemo } from './attach-memo.ts';
+import type { CompiledRoute } from './httproute.ts';
+import type { CompiledL4Route } from './l4routes.ts';
 import type { AttachPlans } from './routes.ts';
 
 /** Lists a route's parents never read. Any other list (a kind added later included) counts as a parent input. */
@@ -30,6 +34,11 @@ export class TranslateCache {
   #parents: unknown = null;
   /** Attachment plans by compiled route (routes.ts), valid while the parents are the same. */
   plans: AttachPlans = new WeakMap();
+  /** The last attachment of HTTPRoutes and GRPCRoutes, and of layer-4 routes, patched while the plans stay. */
+  readonly httpAttach = new AttachMemo<CompiledRoute>();
+  readonly l4Attach = new AttachMemo<CompiledL4Route>();
+  /** The status list in its final order. */
+  readonly statusOrder = new StatusOrder();
   /** Each listener's routes in precedence order. */
   readonly rankedLists = new RankedLists();
 

@@ -22,6 +22,7 @@ import { analyzeListenerSets, attachedListenerSets, listenerSetCertificates, lis
 import { attachRoutes, listenerId } from './routes.ts';
 import type { TranslateResult } from './result.ts';
 import { TranslateCache } from './cache.ts';
+import { compareStatus } from './status-order.ts';
 
 export { CONTROLLER_NAME } from '../api/gateway.ts';
 
@@ -60,9 +61,14 @@ function translateWith(snapshot: ResourceSnapshot, cache: TranslateCache | null)
     ...sorted(snapshot.httpRoutes).map((r) => cache ? cache.compiled(r, compileHttp) : compileHttp(r)),
     ...sorted(snapshot.grpcRoutes ?? []).map((r) => cache ? cache.compiled(r, compileGrpc) : compileGrpc(r)),
   ];
-  const { attached, status: routeStatus } = attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents, cache?.plans);
+  const { attached, status: routeStatus } = cache
+    ? cache.httpAttach.attach(compiled, gateways, namespaceLabels, listenerSetParents, cache.plans)
+    : attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents);
   const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
-  const l4 = attachRoutes(sorted(l4Routes).map((r) => cache ? cache.compiled(r, compileL4) : compileL4(r)), gateways, namespaceLabels, listenerSetParents, cache?.plans);
+  const l4Compiled = sorted(l4Routes).map((r) => cache ? cache.compiled(r, compileL4) : compileL4(r));
+  const l4 = cache
+    ? cache.l4Attach.attach(l4Compiled, gateways, namespaceLabels, listenerSetParents, cache.plans)
+    : attachRoutes(l4Compiled, gateways, namespaceLabels, listenerSetParents);
   routeStatus.push(...l4.status);
 
   const proxies = new Map<GatewayKey, ProxyConfig>();
@@ -91,8 +97,7 @@ function translateWith(snapshot: ResourceSnapshot, cache: TranslateCache | null)
   status.push(...listenerSets.map((s) => listenerSetStatus(s, attachedCount)));
   status.push(...tlsPolicies.status(proxies));
   status.push(...resolver.trafficPolicies.status(proxies));
-  status.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
-  return { proxies, status };
+  return { proxies, status: cache ? cache.statusOrder.sorted(status) : status.sort(compareStatus) };
 }
 
 /** The routes' parents and what decides attachment to them: the Gateways of our classes, ListenerSets, namespace labels. */
@@ -121,8 +126,4 @@ function parentsOf(snapshot: ResourceSnapshot) {
   const listenerSetParents = new Map(listenerSets.map((s) => [`${s.namespace}/${s.listenerSet.metadata.name}`, s.parent]));
 
   return { classes, gateways, namespaceLabels, listenerSets, listenerSetParents, backendClientCerts };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -65,27 +65,34 @@ function fullSort(routes: readonly ListenerRoutes<CompiledRoute>[]): Sorted {
   return { entries, list, owners, strict };
 }
 
-/** `prev` with the routes that left removed and the new ones inserted, or null when a full sort is the better way. */
+/**
+ * `prev` with the routes that left removed and the new ones inserted, or null when a full sort is the better way.
+ * `prev` is this listener's alone (replaced by the result), so the common case, routes only added, patches it in place.
+ */
 function patched(prev: Sorted, routes: readonly ListenerRoutes<CompiledRoute>[]): Sorted | null {
-  const entries = new Map<AttachableRoute, readonly string[]>();
   const added: ListenerRoutes<CompiledRoute>[] = [];
+  let same = 0;
   for (const lr of routes) {
-    entries.set(lr.route, lr.hostnames);
-    if (prev.entries.get(lr.route) !== lr.hostnames) added.push(lr);
+    if (prev.entries.get(lr.route) === lr.hostnames) same++;
+    else if (added.push(lr) > MAX_INSERTS) return null;
   }
-  let removed = 0;
-  for (const [route, hostnames] of prev.entries) if (entries.get(route) !== hostnames) removed++;
-  if (added.length + removed > MAX_INSERTS || entries.size !== routes.length) return null;
-  const owners = new Map(prev.owners);
-  let list = prev.list;
+  const removed = prev.entries.size - same;
+  if (added.length + removed > MAX_INSERTS) return null;
+  let { entries, list, owners } = prev;
   if (removed > 0) {
+    const now = new Map<AttachableRoute, readonly string[]>(routes.map((lr) => [lr.route, lr.hostnames]));
+    if (now.size !== routes.length) return null;
+    owners = new Map(owners);
     list = list.filter((r) => {
       const owner = prev.owners.get(r)!;
-      const keep = entries.get(owner) === prev.entries.get(owner);
+      const keep = now.get(owner) === prev.entries.get(owner);
       if (!keep) owners.delete(r);
       return keep;
     });
-  } else list = [...list];
+    entries = now;
+  } else {
+    for (const { route, hostnames } of added) entries.set(route, hostnames);
+  }
   for (const { route, hostnames } of added) {
     for (const r of rankedOf(route, hostnames)) {
       const at = insertionPoint(list, r);

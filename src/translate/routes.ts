@@ -32,7 +32,7 @@ export const listenerId = (gateway: string, listener: string) => `${gateway}/${l
  * may take and its conditions, and the status it gets when no older route of the other kind refuses it a listener.
  * Pure in the route and its parents, so a Translator keeps it while neither changes.
  */
-type RoutePlan = {
+export type RoutePlan = {
   /** creationTimestamp in ms (Infinity when missing or unreadable), then `namespace/name`: the attachment order. */
   age: number;
   name: string;
@@ -66,6 +66,18 @@ export function attachRoutes<T extends AttachableRoute>(
   listenerSets: ReadonlyMap<string, AttachParent> = new Map(),
   plans?: AttachPlans,
 ): { attached: AttachedIndex<T>; status: ObjectStatus[] } {
+  const { attached, status } = attachAll(compiled, gateways, namespaceLabels, listenerSets, plans);
+  return { attached, status };
+}
+
+/** A route with its plan, in attachment order. */
+export type Planned<T extends AttachableRoute> = { cr: T; plan: RoutePlan };
+
+/** attachRoutes, also returning the routes in attachment order and whether both HTTPRoutes and GRPCRoutes were there. */
+export function attachAll<T extends AttachableRoute>(
+  compiled: readonly T[], gateways: ReadonlyMap<string, GatewayInfo>, namespaceLabels: (ns: string) => Record<string, string>,
+  listenerSets: ReadonlyMap<string, AttachParent>, plans: AttachPlans | undefined,
+): { attached: AttachedIndex<T>; status: ObjectStatus[]; order: Planned<T>[]; mixed: boolean } {
   const attached: AttachedIndex<T> = new Map();
   const kinds = new KindIndex();
   const status: ObjectStatus[] = [];
@@ -73,7 +85,7 @@ export function attachRoutes<T extends AttachableRoute>(
   // the whole optimized loop back to the interpreter on every translation.
   const planned = compiled.map((cr) => ({ cr, plan: plans?.get(cr) ?? newPlan(cr, gateways, namespaceLabels, listenerSets, plans) }));
   // Oldest first: when an HTTPRoute and a GRPCRoute claim one hostname on a listener, the older one is there first.
-  planned.sort((a, b) => (a.plan.age === b.plan.age ? 0 : a.plan.age < b.plan.age ? -1 : 1) || cmp(a.plan.name, b.plan.name));
+  planned.sort((a, b) => compareAge(a.plan, b.plan));
   // Only an HTTPRoute and a GRPCRoute can refuse each other a listener: with one of the two kinds, none is refused.
   const mixed = compiled.some((cr) => cr.route.kind === 'HTTPRoute') && compiled.some((cr) => cr.route.kind === 'GRPCRoute');
   for (const { cr, plan } of planned) {
@@ -101,11 +113,24 @@ export function attachRoutes<T extends AttachableRoute>(
     if (plan.status === null) continue;
     status.push(refusedAny ? { ...plan.status, status: { parents } } as ObjectStatus : plan.status);
   }
-  return { attached, status };
+  return { attached, status, order: planned, mixed };
+}
+
+/** Attachment order: oldest first, then `namespace/name`; 0 only for routes a stable sort keeps in input order. */
+export function compareAge(a: RoutePlan, b: RoutePlan): number {
+  return (a.age === b.age ? 0 : a.age < b.age ? -1 : 1) || cmp(a.name, b.name);
+}
+
+/** The plan of `cr`: the kept one, or a new one that is then kept. */
+export function planOf(
+  cr: AttachableRoute, gateways: ReadonlyMap<string, GatewayInfo>, namespaceLabels: (ns: string) => Record<string, string>,
+  listenerSets: ReadonlyMap<string, AttachParent>, plans: AttachPlans,
+): RoutePlan {
+  return plans.get(cr) ?? newPlan(cr, gateways, namespaceLabels, listenerSets, plans);
 }
 
 /** Files `cr` under the listener of attachment `a` (a second parentRef to the same listener adds its hostnames). */
-function take<T extends AttachableRoute>(attached: AttachedIndex<T>, cr: T, plan: RoutePlan, a: ParentPlan['attachments'][number]): void {
+export function take<T extends AttachableRoute>(attached: AttachedIndex<T>, cr: T, plan: RoutePlan, a: ParentPlan['attachments'][number]): void {
   let byRoute = attached.get(a.id);
   if (byRoute === undefined) attached.set(a.id, byRoute = new Map());
   const prev = byRoute.get(plan.routeKey);
