@@ -121,7 +121,7 @@ ${table(['round', 'proxy', 'routes', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req',
 
 </details>
 
-Not measured yet: HTTP/2 (h2c) on the front, HAProxy with a route table. The fixed-rate latency and the whole machine
+Not measured yet: HAProxy with a route table. The fixed-rate latency, h2c on the front and the whole machine
 with one worker per core are below.
 
 Commands (configs are generated into a temporary folder by \`bench/dataplane/configs.ts\` and \`bench/lib/manifests.ts\`):
