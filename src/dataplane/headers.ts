@@ -1,7 +1,7 @@
 // Header hygiene between client and upstream: hop-by-hop headers stay on their own hop; X-Forwarded-* are set.
 import type { HeaderBag } from './filters/header-modifier.ts';
 
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
   'te', 'trailer', 'transfer-encoding', 'upgrade',
   // undici refuses `expect`; node:http has already answered any 100-continue.
@@ -10,7 +10,8 @@ const HOP_BY_HOP = new Set([
 
 type AnyHeaders = Record<string, string | string[] | undefined>;
 
-function connectionTokens(value: string | string[] | undefined): string[] {
+/** The header names a Connection header lists; none unless it came once (a repeated one arrives as an array). */
+export function connectionTokens(value: string | string[] | undefined): string[] {
   if (typeof value !== 'string') return [];
   return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
 }

@@ -17,7 +17,7 @@ import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
 import { createParser, handleOf, isParseError, METHODS, restartParser, type LlhttpParser, type ParseError } from './llhttp.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
-import { headerObject, responseHead, responseHeaders, upstreamHead } from './wire.ts';
+import { headerObject, responseHead, responseHeaders, upstreamHead, type ResponseHead } from './wire.ts';
 
 export type FastPathHost = {
   snapshot(): Snapshot;
@@ -146,10 +146,6 @@ export class FastConnection {
     this.#socket.resume();
   }
 
-  get idle(): boolean {
-    return this.#current === null;
-  }
-
   /** Draining: an idle connection closes now, a busy one after its response. */
   closeSoon(): void {
     if (this.#current === null) this.#socket.destroy();
@@ -270,15 +266,15 @@ export class FastConnection {
     return {
       onHead: (status, raw) => {
         if (p.done) return 1;
-        let out: HeaderBag;
         const hasBody = p.method !== 'HEAD' && status !== 204 && status !== 304;
+        let rh: ResponseHead | null = null;
         try {
-          out = responseHeaders(raw);
+          const out = responseHeaders(raw);
           for (const edit of p.edits) edit(out);
+          rh = this.#head(p, status, out, hasBody, p.edits.length === 0);
         } catch {
-          out = { 'x-portico-invalid': '\u0000' }; // answered below as node:http would: 500
+          // a response filter threw on route data: rh stays null and the answer is a 500, as on the node:http path
         }
-        const rh = responseHead(status, out, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), hasBody, p.edits.length === 0);
         if (rh === null) {
           this.#answerInvalid(p);
           return 1;
@@ -332,28 +328,35 @@ export class FastConnection {
     return this.#socket.write(data);
   }
 
+  /** The response head for `p`, keeping the connection alive unless the client or a drain says otherwise. */
+  #head(p: Pending, status: number, headers: HeaderBag, hasBody: boolean, checked = false): ResponseHead | null {
+    return responseHead(status, headers, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), hasBody, checked);
+  }
+
   /** A response written by the proxy itself (upstream failure), as sendText would on the node:http path. */
   #answer(p: Pending, status: number, body: string, extra: HeaderBag): void {
     const headers: HeaderBag = { ...extra, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
+    let rh: ResponseHead | null = null;
     try {
       for (const edit of p.edits) edit(headers);
+      rh = this.#head(p, status, headers, false);
     } catch {
-      return this.#answerInvalid(p);
+      // as in onHead: a 500 below
     }
-    const rh = responseHead(status, headers, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), false);
     if (rh === null) return this.#answerInvalid(p);
-    p.status = status;
-    p.outHead = rh.head;
-    this.#write(p, p.method === 'HEAD' ? [] : [Buffer.from(body)]);
-    this.#finish(p, false);
+    this.#reply(p, status, rh, body);
   }
 
   /** A route's response filter produced a header node:http refuses: 500, as answerInvalidHeaders does. */
   #answerInvalid(p: Pending): void {
     p.upstream?.abort();
     const body = 'the route produced an invalid response header (ERR_INVALID_CHAR); check its filters and redirect values';
-    const rh = responseHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-portico-error': 'ERR_INVALID_CHAR' }, p.keepAlive && !this.#closeAfter, Math.floor(this.#host.limits.keepAliveTimeoutMs / 1000), false)!;
-    p.status = 500;
+    const headers = { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-portico-error': 'ERR_INVALID_CHAR' };
+    this.#reply(p, 500, this.#head(p, 500, headers, false)!, body);
+  }
+
+  #reply(p: Pending, status: number, rh: ResponseHead, body: string): void {
+    p.status = status;
     p.outHead = rh.head;
     this.#write(p, p.method === 'HEAD' ? [] : [Buffer.from(body)]);
     this.#finish(p, false);
@@ -362,7 +365,7 @@ export class FastConnection {
   #finish(p: Pending, truncated: boolean): void {
     if (p.done) return;
     p.done = true;
-    this.#record(p, p.sent || p.status !== 0 ? p.status : CLIENT_CLOSED, truncated);
+    this.#record(p, p.status, truncated);
     this.#current = null;
     if (!p.keepAlive || this.#closeAfter) {
       this.#socket.end();
@@ -401,13 +404,9 @@ export class FastConnection {
 
   /** As node:http answers a request its parser refused: a bare status, then the connection closes. */
   #parseFailed(err: ParseError): void {
-    const p = this.#current;
-    if (p !== null && p.sent) return void this.#socket.destroy();
-    if (p !== null) {
-      p.upstream?.abort();
-      p.done = true;
-      this.#current = null;
-    }
+    const sent = this.#current?.sent === true;
+    this.#abandon();
+    if (sent) return void this.#socket.destroy();
     if (this.#socket.writable) this.#socket.write(PARSE_ERROR_ANSWERS[err.code] ?? BAD_REQUEST);
     this.#socket.destroy();
   }

@@ -3,6 +3,7 @@
 // path is what makes the two paths interchangeable (test/dataplane/http1-fuzz.test.ts compares them).
 import { STATUS_CODES } from 'node:http';
 import type { HeaderBag } from '../filters/header-modifier.ts';
+import { connectionTokens, HOP_BY_HOP } from '../headers.ts';
 import { hasInvalidHeaderChar, isToken } from './llhttp.ts';
 
 /** Headers of which node:http keeps only the first copy (IncomingMessage#headers). */
@@ -98,19 +99,13 @@ export function responseHead(status: number, headers: HeaderBag, keepAlive: bool
   return { head: head + '\r\n', chunked };
 }
 
-/** Hop-by-hop headers, as headers.ts drops them on the node:http path. */
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'expect',
-]);
-
 /**
  * An upstream response's raw [name, value, …] headers as the node:http path makes them (undici's parseHeaders, then
  * stripHopByHop), in one pass: lower-case names, a repeated name as an array, hop-by-hop headers and those a single
  * Connection header names left out.
  */
 export function responseHeaders(raw: readonly string[]): HeaderBag {
-  let connection: string | null = null;
+  let connection: string | undefined;
   let connections = 0;
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].length === 10 && raw[i].toLowerCase() === 'connection') {
@@ -118,12 +113,11 @@ export function responseHeaders(raw: readonly string[]): HeaderBag {
       connection = raw[i + 1];
     }
   }
-  // Like stripHopByHop, which reads tokens only from a Connection header that came once (undici folds repeats into an array).
-  const named = connections === 1 && connection !== '' ? connection!.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '') : null;
+  const named = connectionTokens(connections === 1 ? connection : undefined);
   const out: HeaderBag = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(name) || (named !== null && named.includes(name))) continue;
+    if (HOP_BY_HOP.has(name) || (named.length > 0 && named.includes(name))) continue;
     const value = raw[i + 1];
     const prior = out[name];
     if (prior === undefined) out[name] = value;
