@@ -2,10 +2,10 @@
 // each of its ways: a new newest route (appended), an older one (a listener rebuilt), an update in the middle, a
 // removal, a route moving between listeners, ties in age, and a GRPCRoute arriving and leaving (full attachment).
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/api/meta.ts';
 import { ResourceStore } from '../../src/sources/store.ts';
-import { translate, Translator } from '../../src/translate/index.ts';
+import { assertSameAsFresh } from './same-as-fresh.ts';
+import { Translator } from '../../src/translate/index.ts';
 
 const G = 'gateway.networking.k8s.io/v1';
 const base: KubeObject[] = [
@@ -42,12 +42,7 @@ test('patched attachment equals a fresh translation through adds, updates, remov
     store.upsert(route(`r${String(i).padStart(3, '0')}`, { minute: i % 7, section: i % 3 === 0 ? 'other' : undefined, both: i % 10 === 0, hostnames: i % 4 === 0 ? ['a.example.com'] : undefined }));
   }
   const translator = new Translator();
-  const check = (what: string) => {
-    const snapshot = store.snapshot();
-    const a = translator.translate(snapshot), b = translate(snapshot);
-    assert.deepEqual([...a.proxies.entries()], [...b.proxies.entries()], `IR differs after ${what}`);
-    assert.deepEqual(a.status, b.status, `status differs after ${what}`);
-  };
+  const check = (what: string) => assertSameAsFresh(translator, store, what);
   check('the first translation');
   const steps: [string, () => void][] = [
     ['a newest route', () => store.upsert(route('z-new', { minute: 50 }))],

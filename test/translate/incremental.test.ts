@@ -9,6 +9,7 @@ import type { KubeObject } from '../../src/api/meta.ts';
 import { objectId } from '../../src/api/snapshot.ts';
 import { parseManifests } from '../../src/sources/parse.ts';
 import { ResourceStore } from '../../src/sources/store.ts';
+import { assertSameAsFresh } from './same-as-fresh.ts';
 import { translate, Translator } from '../../src/translate/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', 'golden', 'translate');
@@ -73,12 +74,7 @@ for (const file of cases(ROOT)) {
     const pick = (k: number) => Math.floor(random() * k);
     const removed: KubeObject[] = [];
     const translator = new Translator();
-    const check = (what: string) => {
-      const snapshot = store.snapshot();
-      const a = translator.translate(snapshot), b = translate(snapshot);
-      assert.deepEqual([...a.proxies.entries()], [...b.proxies.entries()], `IR differs after ${what}`);
-      assert.deepEqual(a.status, b.status, `status differs after ${what}`);
-    };
+    const check = (what: string) => assertSameAsFresh(translator, store, what);
     check('the first translation');
     for (let n = 0; n < STEPS; n++) {
       const live = store.objects();
