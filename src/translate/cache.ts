@@ -48,7 +48,7 @@ export class TranslateCache {
    */
   parentContext<C>(snapshot: ResourceSnapshot, make: () => C): C {
     const inputs = listsOf(snapshot, ROUTE_LISTS);
-    if (this.#parentInputs === null || inputs.length !== this.#parentInputs.length || inputs.some((v, i) => !sameList(v, this.#parentInputs![i]))) {
+    if (changed(inputs, this.#parentInputs)) {
       this.#parentInputs = inputs;
       this.#parents = make();
       this.plans = new WeakMap();
@@ -62,7 +62,7 @@ export class TranslateCache {
    */
   backendContext<C>(snapshot: ResourceSnapshot, make: () => C): C {
     const inputs = listsOf(snapshot, NOT_BACKEND_LISTS);
-    if (this.#inputs === null || inputs.length !== this.#inputs.length || inputs.some((v, i) => !sameList(v, this.#inputs![i]))) {
+    if (changed(inputs, this.#inputs)) {
       this.#inputs = inputs;
       this.#context = make();
       this.#compiled = new WeakMap();
@@ -78,6 +78,11 @@ export class TranslateCache {
     this.#compiled.set(route, c);
     return c;
   }
+}
+
+/** Whether any of `inputs` is not the list it was last time (or there was no last time). */
+function changed(inputs: readonly unknown[], previous: readonly unknown[] | null): boolean {
+  return previous === null || inputs.length !== previous.length || inputs.some((v, i) => !sameList(v, previous[i]));
 }
 
 /** The same array, or both empty (a source may hand out a fresh empty list for a kind it holds none of). */
