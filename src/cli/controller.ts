@@ -17,9 +17,9 @@ import { KubernetesSource } from '../sources/kubernetes.ts';
 import { defaultIdentity, defaultLeaseNamespace, kubeLeaseClient, LeaderElector } from '../sources/leader.ts';
 import { ResourceStore } from '../sources/store.ts';
 import { finalize } from '../status/finalize.ts';
-import { StatusStore } from '../status/store.ts';
+import { statusId, StatusStore } from '../status/store.ts';
 import type { ObjectStatus, StatusSnapshot } from '../status/types.ts';
-import { StatusWriter, type LiveObject, type StatusClient } from '../status/writer.ts';
+import { StatusWriter, type LiveObject, type StatusClient, type WriteReport } from '../status/writer.ts';
 import { Translator } from '../translate/index.ts';
 import type { ControllerArgs } from './controller-args.ts';
 import { finalizeProvisioned, gatewaysOf, provisionPass, removableGateways, scopeSnapshot } from './controller-kubernetes.ts';
@@ -80,6 +80,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
         log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
         // A new leader writes the whole status at once: the previous one may have missed changes.
         onStartedLeading: () => {
+          confirmed.clear();
           provisioner?.forget();
           hostServices?.forget();
           if (listed) rebuilds.trigger();
@@ -106,7 +107,9 @@ export async function controller(args: ControllerArgs): Promise<number> {
 
   const rebuild = async () => {
     const snapshot = scopeSnapshot(store.snapshot(), args.gatewayClasses);
+    const endTranslate = metrics.translateDuration.startTimer();
     const result = translator.translate(snapshot);
+    endTranslate();
     if (provisioner) {
       const versioned = [...result.proxies.values()].map((c) => ({ ...c, version: contentVersion(c) }));
       live = versioned;
@@ -131,7 +134,9 @@ export async function controller(args: ControllerArgs): Promise<number> {
     // (cheap: unchanged parts are the same objects) replaces hashing all of it on every pass. Proxy pods (above) need
     // content versions, the same on every replica.
     const versioned = versions.assign(configs);
+    const endApply = metrics.applyDuration.startTimer();
     const results = await dataPlane.apply(versioned);
+    endApply();
     live = versioned;
     ready = true;
     metrics.sourceErrors.set(source.errors().length);
@@ -171,7 +176,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
   };
   /** Writes status if leading; schedules another pass after `againMs` (0: only if a write failed). */
   const writeStatus = async (status: StatusSnapshot, againMs: number) => {
-    const report = leading() ? await writer.write(status) : null;
+    const report = leading() ? await writeChanged(status) : null;
     if (report && report.written.length > 0) log.info(`status written: ${report.written.join(', ')}`);
     // Counted once the status is written too, so a watcher of this metric sees whole passes.
     metrics.configVersion.inc();
@@ -183,10 +188,42 @@ export async function controller(args: ControllerArgs): Promise<number> {
       }, againMs);
     }
   };
+  // What each object's status was last found or written as, so a pass reads and writes only the objects whose
+  // status changed: the writer reads every object it is given from the API server, and at thousands of routes a
+  // pass over all of them kept the API server busy for seconds after every change. Keyed with the object's uid, so
+  // an object deleted and created again under its name is written again.
+  const confirmed = new Map<string, string>();
+  // The status store hands back the same object for a status that did not change: serialised once.
+  const statusJson = new WeakMap<ObjectStatus, string>();
+  const writeChanged = async (status: StatusSnapshot): Promise<WriteReport> => {
+    const total: WriteReport = { written: [], unchanged: 0, gone: 0, failed: [] };
+    const seen = new Set<string>();
+    for (const s of status) {
+      const id = statusId(s);
+      seen.add(id);
+      let json = statusJson.get(s);
+      if (json === undefined) statusJson.set(s, (json = `${s.apiVersion} ${s.generation} ${JSON.stringify(s.status)}`));
+      const key = `${store.get(id)?.metadata.uid ?? ''} ${json}`;
+      if (confirmed.get(id) === key) {
+        total.unchanged++;
+        continue;
+      }
+      const r = await writer.write([s]);
+      total.written.push(...r.written);
+      total.unchanged += r.unchanged;
+      total.gone += r.gone;
+      total.failed.push(...r.failed);
+      if (r.failed.length === 0 && r.gone === 0) confirmed.set(id, key);
+      else confirmed.delete(id);
+    }
+    for (const id of confirmed.keys()) if (!seen.has(id)) confirmed.delete(id);
+    return total;
+  };
   const rebuilds = debounce(rebuild, {
-    holdoffMs: 50,
+    holdoffMs: 20,
     maxMs: 500,
-    // A lone change (one route written after a quiet spell) runs at once; bursts still wait out the holdoff.
+    // A lone change (one route written after a quiet spell) runs at once; changes that land during or right after a
+    // pass wait for what is left of the holdoff after it.
     leading: true,
     onError: (err) => log.error({ err }, `applying the new configuration failed: ${(err as Error)?.message ?? err}; the previous one stays live`),
   });

@@ -10,7 +10,8 @@ export type DebounceOptions = {
   onError?: (err: unknown) => void;
   /**
    * Run the first trigger after a quiet period at once instead of after the holdoff: a lone change (one file saved)
-   * applies without waiting, and triggers that arrive while it runs are still gathered into one run after it.
+   * applies without waiting, and triggers that arrive while it runs are still gathered into one run after it. The
+   * holdoff then counts from the end of the last run, so runs are at least that far apart.
    */
   leading?: boolean;
 };
@@ -79,8 +80,12 @@ export function debounce(fn: () => void | Promise<void>, options: DebounceOption
 
   const schedule = () => {
     if (timer) clearTimeout(timer);
-    const wait = Math.max(0, Math.min(holdoff, firstAt + max - Date.now()));
-    timer = setTimeout(run, wait);
+    const now = Date.now();
+    // Leading: the holdoff is a gap after the last run, not a quiet period after each trigger. A change that lands
+    // just after an unrelated rebuild (a status write echoed back by the watch) then waits what is left of the gap,
+    // not a whole holdoff again, and a steady stream of triggers cannot push the run back.
+    const due = options.leading ? Math.max(now, lastEnd + holdoff) : now + holdoff;
+    timer = setTimeout(run, Math.max(0, Math.min(due, firstAt + max) - now));
   };
 
   return {

@@ -103,3 +103,23 @@ test('leading: a trigger right after a run waits for the holdoff', async () => {
   await d.flush();
   assert.equal(runs, 2);
 });
+
+test('leading: the holdoff counts from the end of the last run, and later triggers do not push it back', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  let runs = 0;
+  const d = debounce(() => { runs++; }, { holdoffMs: 100, maxMs: 1_000, leading: true });
+  d.trigger();
+  await d.idle();
+  assert.equal(runs, 1);
+  t.mock.timers.tick(60);
+  d.trigger();
+  t.mock.timers.tick(30);
+  d.trigger();
+  t.mock.timers.tick(9);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(runs, 1);
+  t.mock.timers.tick(1);
+  await d.idle();
+  assert.equal(runs, 2);
+  d.cancel();
+});
