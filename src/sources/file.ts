@@ -1,12 +1,12 @@
 // The file source: `-f` paths read into the ResourceStore and watched, so an edit applies without a restart.
 // A file that stops parsing keeps its last good content in force until it parses again.
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { objectId } from '../api/snapshot.ts';
 import { debounce, type Debouncer } from './debounce.ts';
-import { listDirectories, listManifestFiles, loadFile, MANIFEST_EXT, mergeFiles, SourceError, type FileLoad } from './files.ts';
+import { listDirectories, listManifestFiles, loadFile, loadFileSync, MANIFEST_EXT, mergeFiles, SourceError, type FileLoad } from './files.ts';
 import type { ParsedObject } from './parse.ts';
 import type { ResourceStore } from './store.ts';
 
@@ -45,6 +45,12 @@ const RACY_MS = 2000;
  * file that held objects must read empty for this long before its objects go.
  */
 const EMPTY_CONFIRM_MS = 250;
+
+/** Watch events naming at most this many files, each at most SYNC_BYTES long, are read with blocking calls. */
+const SYNC_FILES = 4;
+const SYNC_BYTES = 1 << 20;
+
+type Loaded = { load: FileLoad; stamp: string | undefined } | null | 'dir';
 
 export class FileSource {
   readonly #opts: FileSourceOptions;
@@ -122,9 +128,14 @@ export class FileSource {
     const dirty = this.#dirty;
     this.#dirty = new Set();
     if (dirty === 'all' || !this.#started) return this.scan();
-    const loads = await Promise.all([...dirty].map((f) => this.#load(f)));
-    if (loads.includes('dir')) return this.scan(); // a directory named like a manifest: walk it
+    // One saved file is the common case: blocking reads of a small file cost microseconds, where each async step
+    // waits for a thread-pool round trip (together most of a millisecond on a busy machine).
     const files = [...dirty];
+    const loads = await Promise.all(files.map((f) => {
+      const now = files.length <= SYNC_FILES ? this.#loadSync(f) : undefined;
+      return now !== undefined ? now : this.#load(f);
+    }));
+    if (loads.includes('dir')) return this.scan(); // a directory named like a manifest: walk it
     const changed: string[] = [];
     for (const [i, load] of loads.entries()) {
       if (load === null || load === 'dir') continue;
@@ -139,15 +150,35 @@ export class FileSource {
   }
 
   /** Reads a file unless its stamp says it is unchanged (then null). Stat before read: a write during the read shows next time. */
-  async #load(file: string): Promise<{ load: FileLoad; stamp: string | undefined } | null | 'dir'> {
+  async #load(file: string): Promise<Loaded> {
     const info = await stat(file).catch(() => null);
     if (info?.isDirectory()) return 'dir';
+    const plan = this.#plan(file, info);
+    return plan && { load: await loadFile(file, plan.unless), stamp: plan.stamp };
+  }
+
+  /** #load with blocking reads; undefined for a file too large to read that way. */
+  #loadSync(file: string): Loaded | undefined {
+    let info: Stats | null;
+    try {
+      info = statSync(file, { throwIfNoEntry: false }) ?? null;
+    } catch {
+      info = null;
+    }
+    if (info?.isDirectory()) return 'dir';
+    if (info !== null && info.size > SYNC_BYTES) return undefined;
+    const plan = this.#plan(file, info);
+    return plan && { load: loadFileSync(file, plan.unless), stamp: plan.stamp };
+  }
+
+  /** Null when the stamp says the file is unchanged; else the stamp to keep and the text that needs no parse. */
+  #plan(file: string, info: Stats | null): { stamp: string | undefined; unless: string | null | undefined } | null {
     const stamp = info ? stampOf(info) : undefined;
-    if (stamp !== undefined && this.#files.get(file)?.stamp === stamp) return null;
+    const prev = this.#files.get(file);
+    if (stamp !== undefined && prev?.stamp === stamp) return null;
     const trusted = info && Date.now() - info.mtimeMs >= RACY_MS ? stamp : undefined;
     // A file read again only because its stamp is too young to trust usually holds the same text: skip the parse.
-    const prev = this.#files.get(file);
-    return { load: await loadFile(file, prev?.errorText === undefined ? prev?.text : undefined), stamp: trusted };
+    return { stamp: trusted, unless: prev?.errorText === undefined ? prev?.text : undefined };
   }
 
   async #list(): Promise<string[]> {

@@ -1,4 +1,5 @@
 // Which files `-f` names, and reading them once: shared by the watched file source and `portico validate`.
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { objectId } from '../api/snapshot.ts';
@@ -67,15 +68,30 @@ export type FileLoad = { file: string; text: string | null; objects: ParsedObjec
  * read: when the file still holds exactly that, it is not parsed again (`objects` is then empty and unused).
  */
 export async function loadFile(file: string, unless?: string | null): Promise<FileLoad & { same?: boolean }> {
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return fromText(file, await readFile(file, 'utf8'), unless);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, text: null, objects: [] };
-    return { file, text: null, objects: [], error: new SourceError(file, `${describe(err)}; check the file's permissions`) };
+    return readFailed(file, err);
   }
+}
+
+/** loadFile with blocking reads, for the one or two small files a watch event names (see FileSource#scanDirty). */
+export function loadFileSync(file: string, unless?: string | null): FileLoad & { same?: boolean } {
+  try {
+    return fromText(file, readFileSync(file, 'utf8'), unless);
+  } catch (err) {
+    return readFailed(file, err);
+  }
+}
+
+function fromText(file: string, text: string, unless: string | null | undefined): FileLoad & { same?: boolean } {
   if (unless !== undefined && unless !== null && text === unless) return { file, text, objects: [], same: true };
   return parseText(file, text);
+}
+
+function readFailed(file: string, err: unknown): FileLoad {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, text: null, objects: [] };
+  return { file, text: null, objects: [], error: new SourceError(file, `${describe(err)}; check the file's permissions`) };
 }
 
 export function parseText(file: string, text: string): FileLoad {
