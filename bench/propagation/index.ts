@@ -62,7 +62,7 @@ function render(o: PropagationOptions, rows: (string | number)[][], rc: Routecha
 **probe**: a running Portico watches a folder holding a Gateway, three Services and \`existing\` HTTPRoutes (one file);
 once they all answer and after ${SETTLE_MS / 1000} s of quiet,
 ${o.probes} new HTTPRoutes are added one at a time, each as a new file moved into the folder (write then rename, so it
-appears whole). Each is timed from the rename to the first 200 on its path, polled by a tight loop of keep-alive GETs
+appears whole). Each is timed from the rename to the first 200 on its path, polled by keep-alive GETs 1 ms apart
 (deadline 10 s per route), with 50 ms of quiet between routes. Kubernetes mode has its own section below. "rebuilds",
 "translate" and "apply" come from Portico's own metrics over the probes (\`portico_config_version\`, the means of
 \`portico_translate_duration_seconds\` and \`portico_apply_duration_seconds\`): what is left of a probe's time went to

@@ -10,6 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeClient } from '../../src/sources/kube-client.ts';
 import { porticoRoot } from '../lib/portico.ts';
+import { POLL_MS } from './probe.ts';
+import { delta, meanMs, scrape } from '../lib/scrape.ts';
 
 const NS = 'bench-propagation';
 const CLASS = 'portico-bench';
@@ -103,19 +105,19 @@ async function fill(address: string, from: number, to: number): Promise<void> {
   if (to > from) await until(`route r-${to - 1} to answer`, 120_000, async () => ((await get(address, `/r/${to - 1}/x`).catch(() => 0)) === 200 ? true : undefined));
 }
 
-async function probeOnce(address: string, name: string, prefix: string): Promise<number | null> {
+/** Time to the first 200 (null: none before the deadline), and how long the API server took to answer the POST. */
+async function probeOnce(address: string, name: string, prefix: string): Promise<{ ms: number | null; postMs: number }> {
   if ((await get(address, `${prefix}/x`).catch(() => 0)) === 200) throw new Error(`${prefix} answers 200 before its route exists`);
   const t0 = performance.now();
-  const created = api.request('POST', `/apis/${GW}/namespaces/${NS}/httproutes`, route(name, prefix));
+  const created = api.request('POST', `/apis/${GW}/namespaces/${NS}/httproutes`, route(name, prefix)).then(() => performance.now() - t0);
   for (;;) {
-    if (performance.now() - t0 > DEADLINE_MS) {
-      await created;
-      return null;
-    }
+    if (performance.now() - t0 > DEADLINE_MS) return { ms: null, postMs: await created };
     if ((await get(address, `${prefix}/x`).catch(() => 0)) === 200) {
-      await created;
-      return performance.now() - t0;
+      const ms = performance.now() - t0;
+      return { ms, postMs: await created };
     }
+    // 1 ms apart, as in file mode: a tight loop took a core from the API server on a 2-core machine.
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
       return programmed ? g.status?.addresses?.[0]?.value : undefined;
     });
     say(`gateway at ${address}`);
-    const rows: { existing: number; timesMs: number[]; timeouts: number; rssMiB: number }[] = [];
+    const rows: Row[] = [];
     let have = 0;
     for (const size of sizes) {
       say(`creating routes ${have}..${size - 1}`);
@@ -142,14 +144,21 @@ async function main(): Promise<void> {
       have = size;
       await new Promise((r) => setTimeout(r, 2000));
       const timesMs: number[] = [];
+      const postMs: number[] = [];
       let timeouts = 0;
+      const adminPort = Number(values.admin!.split(':').pop());
+      const before = await scrape(adminPort);
       for (let k = 0; k < probes; k++) {
         const t = await probeOnce(address, `probe-${size}-${k}`, `/probe/${size}/${k}`);
-        if (t === null) timeouts++;
-        else timesMs.push(t);
+        if (t.ms === null) timeouts++;
+        else timesMs.push(t.ms);
+        postMs.push(t.postMs);
         await new Promise((r) => setTimeout(r, 50));
       }
-      rows.push({ existing: size, timesMs, timeouts, rssMiB: rss(controller.pid!) });
+      const after = await scrape(adminPort);
+      rows.push({ existing: size, timesMs, postMs, timeouts, rssMiB: rss(controller.pid!),
+        rebuilds: delta(before, after, 'portico_translate_duration_seconds_count'),
+        translateMs: meanMs(before, after, 'portico_translate_duration_seconds'), applyMs: meanMs(before, after, 'portico_apply_duration_seconds') });
       say(`${size} routes: ${timesMs.length} timed, ${timeouts} timeouts`);
     }
     process.stdout.write(JSON.stringify({ rows }) + '\n');
@@ -162,6 +171,8 @@ async function main(): Promise<void> {
     await api.request('DELETE', `/apis/${GW}/gatewayclasses/${CLASS}`).catch(() => {});
   }
 }
+
+type Row = { existing: number; timesMs: number[]; postMs: number[]; timeouts: number; rssMiB: number; rebuilds: number; translateMs: number; applyMs: number };
 
 function rss(pid: number): number {
   try {
