@@ -9,10 +9,11 @@ need wrk wrk
 need nginx nginx
 need haproxy haproxy
 need h2load nghttp2-client
+need hey hey
 need taskset util-linux
 
 if [ -z "$missing" ]; then
-  echo "bench/install.sh: wrk, nginx, haproxy, h2load and taskset are installed"
+  echo "bench/install.sh: wrk, nginx, haproxy, h2load, hey and taskset are installed"
   exit 0
 fi
 

@@ -49,14 +49,17 @@ export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts `cmd` pinned to `cpus` (a taskset list such as "1") when given. */
-export function start(name: string, cmd: string, args: readonly string[], opts: { cpus?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+/**
+ * Starts `cmd` pinned to `cpus` (a taskset list such as "1") when given. `stdout`: a file descriptor for output too
+ * large to keep in memory (then `output()` holds stderr only).
+ */
+export function start(name: string, cmd: string, args: readonly string[], opts: { cpus?: string; cwd?: string; env?: NodeJS.ProcessEnv; stdout?: number } = {}): Proc {
   hookExit();
   const [file, argv] = opts.cpus !== undefined ? ['taskset', ['-c', opts.cpus, cmd, ...args]] : [cmd, [...args]];
-  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'] });
   let out = '';
   const keep = (b: Buffer) => { out = (out + b.toString()).slice(-64_000); };
-  child.stdout!.on('data', keep);
+  child.stdout?.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
