@@ -3,6 +3,7 @@
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { KubeObject } from '../api/meta.ts';
 import { checkObjectShape } from '../api/schema.ts';
+import { loadDocuments } from './yaml-fast.ts';
 
 /** Kinds that live outside namespaces; every other kind without a namespace goes to `default`. */
 const CLUSTER_SCOPED = new Set(['GatewayClass', 'Namespace']);
@@ -24,6 +25,34 @@ export class ManifestError extends Error {
  * not a Kubernetes object; the caller decides whether to keep the file's last good content.
  */
 export function parseManifests(text: string, file: string): ParsedObject[] {
+  return parseFast(text, file) ?? parseWithLines(text, file);
+}
+
+/** Thrown inside parseFast when a message needs the line of a field: only the `yaml` path knows it. */
+const NEEDS_LINES = new Error('needs field lines');
+
+/** The objects through js-yaml (yaml-fast.ts), or null when anything needs the `yaml` path: an error, a List. Exported for test/sources/yaml-fast.test.ts. */
+export function parseFast(text: string, file: string): ParsedObject[] | null {
+  const docs = loadDocuments(text);
+  if (docs === null) return null;
+  const out: ParsedObject[] = [];
+  try {
+    for (const { value, line } of docs) {
+      if (value === null || value === undefined) continue;
+      if (Array.isArray(value) || typeof value !== 'object' || (value as { kind?: unknown }).kind === 'List') return null;
+      const lineOf = (path: readonly (string | number)[]) => {
+        if (path.length > 0) throw NEEDS_LINES;
+        return line;
+      };
+      out.push({ object: normalize(value, file, lineOf), file, line });
+    }
+  } catch {
+    return null; // the same text through `yaml` throws the same error, with the line of the field
+  }
+  return out;
+}
+
+export function parseWithLines(text: string, file: string): ParsedObject[] {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
   if (!Array.isArray(docs)) return []; // an empty stream
