@@ -12,8 +12,7 @@ import { FileSource } from '../sources/file.ts';
 import { SourceError } from '../sources/files.ts';
 import { ResourceStore } from '../sources/store.ts';
 import { finalize } from '../status/finalize.ts';
-import { StatusStore } from '../status/store.ts';
-import type { ObjectStatus } from '../status/types.ts';
+import { StatusStore, type StatusChanges } from '../status/store.ts';
 import { Translator } from '../translate/index.ts';
 import { openAccessLog } from './access-log.ts';
 import type { RunArgs } from './args.ts';
@@ -60,14 +59,7 @@ export async function run(args: RunArgs): Promise<number> {
   let live: ProxyConfig[] = [];
   let ready = false;
   const listening = new Set<string>();
-  let lastProblems = new Set<string>();
-  // The status store hands back the same object for a status that did not change: its problems are known.
-  const problemCache = new WeakMap<ObjectStatus, string[]>();
-  const problemsOf = (s: ObjectStatus) => {
-    let p = problemCache.get(s);
-    if (p === undefined) problemCache.set(s, p = problems([s]));
-    return p;
-  };
+  const problemLog = new ProblemLog();
 
   const admin = await startAdmin(args.admin, {
     registry: metrics.registry,
@@ -109,13 +101,11 @@ export async function run(args: RunArgs): Promise<number> {
     metrics.sourceErrors.set(source.errors().length);
     reportListeners(results);
     for (const [gateway, why] of unassigned) log.error({ gateway }, `gateway ${gateway} has no address: ${why}`);
-    // The new config is live; its status (tens of ms at thousands of routes) waits a moment so the first requests
-    // on the new routes are not queued behind it. GET /status finishes it first, so it never reads stale status.
+    // The new config is live; its status waits a moment so the first requests on the new routes are not queued
+    // behind it. GET /status finishes it first, so it never reads stale status.
     pendingStatus = () => {
-      const status = statuses.update(finalize(result.status, results, versioned, { unassigned }));
-      const now = new Set(status.flatMap(problemsOf));
-      for (const p of now) if (!lastProblems.has(p)) log.warn(p);
-      lastProblems = now;
+      statuses.update(finalize(result.status, results, versioned, { unassigned }));
+      for (const p of problemLog.update(statuses.changes())) log.warn(p);
     };
     statusTimer ??= setTimeout(finishStatus, STATUS_DELAY_MS);
   };
@@ -194,4 +184,28 @@ export async function run(args: RunArgs): Promise<number> {
 function fail(message: string, code: number): number {
   process.stderr.write(`portico run: ${message}\n`);
   return code;
+}
+
+/**
+ * The problems (conditions not True) of every stored status, counted, so each rebuild looks only at the statuses
+ * that changed and a problem is logged once, when it first appears.
+ */
+class ProblemLog {
+  readonly #count = new Map<string, number>();
+
+  /** Applies one status update; returns the problems that were not there before it. */
+  update(changes: StatusChanges): string[] {
+    const fresh: string[] = [];
+    const before = new Map<string, number>();
+    const add = (text: string, by: number) => {
+      const n = this.#count.get(text) ?? 0;
+      if (!before.has(text)) before.set(text, n);
+      if (n + by === 0) this.#count.delete(text);
+      else this.#count.set(text, n + by);
+    };
+    for (const s of changes.removed) for (const p of problems([s])) add(p, -1);
+    for (const s of changes.added) for (const p of problems([s])) add(p, 1);
+    for (const [text, n] of before) if (n === 0 && this.#count.has(text)) fresh.push(text);
+    return fresh;
+  }
 }

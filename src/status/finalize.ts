@@ -27,9 +27,7 @@ export function finalize(
 ): StatusSnapshot {
   const resultByGateway = new Map(results.map((r) => [r.gateway, r]));
   const configByGateway = new Map(configs.map((c) => [c.gateway, c]));
-  return status.map((s): ObjectStatus => {
-    if (s.kind === 'ListenerSet') return listenerSetFromBinds(s, configs, resultByGateway);
-    if (s.kind !== 'Gateway') return s;
+  const gateway = (s: Extract<ObjectStatus, { kind: 'Gateway' }>): ObjectStatus => {
     const key = `${s.namespace}/${s.name}` as GatewayKey;
     const unassigned = options.unassigned?.get(key);
     if (unassigned !== undefined) return { ...s, status: addressNotAssigned(s.status, s.generation, unassigned) };
@@ -37,7 +35,15 @@ export function finalize(
     const result = resultByGateway.get(key);
     if (!config || !result) return s;
     return { ...s, status: fromBindResults(structuredClone(s.status), s.generation, config, result.listeners) };
-  });
+  };
+  // Thousands of routes pass through unchanged: a plain copy, then only Gateways and ListenerSets are replaced.
+  const out = status.slice();
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!;
+    if (s.kind === 'Gateway') out[i] = gateway(s);
+    else if (s.kind === 'ListenerSet') out[i] = listenerSetFromBinds(s, configs, resultByGateway);
+  }
+  return out;
 }
 
 function fromBindResults(st: GatewayStatus, gen: number, config: ProxyConfig, binds: readonly ListenerBindResult[]): GatewayStatus {

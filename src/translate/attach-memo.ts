@@ -13,6 +13,15 @@ const MAX_CHANGES = 64;
 
 type Kept<T extends AttachableRoute> = { plans: AttachPlans; order: Planned<T>[]; compiled: readonly T[]; attached: AttachedIndex<T> };
 
+/** What one listener's routes lost and gained: the previous entries and the new ones (a changed route is both). */
+export type ListenerChange<T extends AttachableRoute> = { removed: ListenerRoutes<T>[]; added: ListenerRoutes<T>[] };
+
+/**
+ * Per listener id, how its routes changed since the previous attach() of the same memo; a listener not in it has
+ * the very same entries. Null when everything was attached anew.
+ */
+export type ListenerChanges<T extends AttachableRoute> = ReadonlyMap<string, ListenerChange<T>> | null;
+
 export class AttachMemo<T extends AttachableRoute> {
   #kept: Kept<T> | null = null;
 
@@ -20,16 +29,17 @@ export class AttachMemo<T extends AttachableRoute> {
   attach(
     compiled: readonly T[], gateways: ReadonlyMap<string, GatewayInfo>, namespaceLabels: (ns: string) => Record<string, string>,
     listenerSets: ReadonlyMap<string, AttachParent>, plans: AttachPlans,
-  ): { attached: AttachedIndex<T>; status: ObjectStatus[] } {
+  ): { attached: AttachedIndex<T>; status: ObjectStatus[]; changes: ListenerChanges<T> } {
     const prev = this.#kept;
-    const patched = prev !== null && prev.plans === plans ? patch(prev, compiled, (cr) => planOf(cr, gateways, namespaceLabels, listenerSets, plans)) : null;
+    const changes = new Map<string, ListenerChange<T>>();
+    const patched = prev !== null && prev.plans === plans ? patch(prev, compiled, (cr) => planOf(cr, gateways, namespaceLabels, listenerSets, plans), changes) : null;
     if (patched !== null) {
       this.#kept = patched;
-      return { attached: patched.attached, status: statusOf(patched.order) };
+      return { attached: patched.attached, status: statusOf(patched.order), changes };
     }
     const full = attachAll(compiled, gateways, namespaceLabels, listenerSets, plans);
     this.#kept = full.mixed ? null : { plans, order: full.order, compiled, attached: full.attached };
-    return { attached: full.attached, status: full.status };
+    return { attached: full.attached, status: full.status, changes: null };
   }
 }
 
@@ -39,7 +49,10 @@ function statusOf<T extends AttachableRoute>(order: readonly Planned<T>[]): Obje
   return status;
 }
 
-function patch<T extends AttachableRoute>(prev: Kept<T>, compiled: readonly T[], planFor: (cr: T) => Planned<T>['plan']): Kept<T> | null {
+/** `changes` gets each touched listener's change (filled only when the patch succeeds). */
+function patch<T extends AttachableRoute>(
+  prev: Kept<T>, compiled: readonly T[], planFor: (cr: T) => Planned<T>['plan'], changes: Map<string, ListenerChange<T>>,
+): Kept<T> | null {
   // Sources keep unchanged routes as the same objects in the same order: what changed lies between the common ends.
   const before = prev.compiled;
   let head = 0;
@@ -56,8 +69,9 @@ function patch<T extends AttachableRoute>(prev: Kept<T>, compiled: readonly T[],
   // The kinds come sorted by kind first (HTTPRoutes, then GRPCRoutes): the ends show whether both are there.
   if (kinds.has('HTTPRoute') && kinds.has('GRPCRoute')) return null;
 
-  const order = removedSet.size > 0 ? prev.order.filter((p) => !removedSet.has(p.cr)) : [...prev.order];
+  // The previous order is this memo's alone, and forgotten when the patch fails: additions go into it in place.
   const removed = removedSet.size > 0 ? prev.order.filter((p) => removedSet.has(p.cr)) : [];
+  const order = removedSet.size > 0 ? prev.order.filter((p) => !removedSet.has(p.cr)) : prev.order;
   for (const p of added) {
     const at = insertionPoint(order, p);
     // An equal neighbour: its place would depend on input order, which only the full sort reproduces.
@@ -68,15 +82,21 @@ function patch<T extends AttachableRoute>(prev: Kept<T>, compiled: readonly T[],
   const addedSet = new Set(added.map((p) => p.cr));
   let newTail = order.length;
   while (newTail > 0 && addedSet.has(order[newTail - 1]!.cr)) newTail--;
-  const addedInOrder = order.slice(newTail).length === added.length ? order.slice(newTail) : order.filter((p) => addedSet.has(p.cr));
+  const atTail = new Set(order.slice(newTail));
+  const addedInOrder = atTail.size === added.length ? order.slice(newTail) : order.filter((p) => addedSet.has(p.cr));
 
   // The previous Maps are this memo's alone (nothing of a translation's result holds them): patched in place.
   const affected = new Set<string>();
   for (const p of [...removed, ...added]) for (const pp of p.plan.parents) for (const a of pp.attachments) affected.add(a.id);
   const attached = prev.attached;
   for (const id of affected) {
-    const inPlace = added.every((p) => order.indexOf(p) >= newTail || !attachesTo(p, id));
+    const inPlace = added.every((p) => atTail.has(p) || !attachesTo(p, id));
     const old = attached.get(id);
+    const change: ListenerChange<T> = { removed: [], added: [] };
+    for (const p of removed) {
+      const entry = old?.get(p.plan.routeKey);
+      if (entry !== undefined && entry.route === p.cr) change.removed.push(entry);
+    }
     let byRoute = old;
     if (!inPlace || byRoute === undefined) attached.set(id, byRoute = new Map<string, ListenerRoutes<T>>());
     if (inPlace) for (const p of removed) if (attachesTo(p, id)) byRoute.delete(p.plan.routeKey);
@@ -89,6 +109,11 @@ function patch<T extends AttachableRoute>(prev: Kept<T>, compiled: readonly T[],
       }
       for (const pp of p.plan.parents) for (const a of pp.attachments) if (a.id === id) take(attached, p.cr, p.plan, a);
     }
+    for (const p of added) {
+      const entry = attachesTo(p, id) ? byRoute.get(p.plan.routeKey) : undefined;
+      if (entry !== undefined) change.added.push(entry);
+    }
+    changes.set(id, change);
     if (byRoute.size === 0) attached.delete(id);
   }
   return { plans: prev.plans, order, compiled, attached };

@@ -37,10 +37,16 @@ export function translate(snapshot: ResourceSnapshot): TranslateResult {
  * must treat them as read-only.
  */
 export class Translator {
-  readonly #cache = new TranslateCache();
+  #cache = new TranslateCache();
 
   translate(snapshot: ResourceSnapshot): TranslateResult {
-    return translateWith(snapshot, this.#cache);
+    try {
+      return translateWith(snapshot, this.#cache);
+    } catch (err) {
+      // A translation that stopped half way left the cache's parts out of step with each other: start afresh.
+      this.#cache = new TranslateCache();
+      throw err;
+    }
   }
 }
 
@@ -57,47 +63,53 @@ function translateWith(snapshot: ResourceSnapshot, cache: TranslateCache | null)
   const compileHttp = (r: gw.HTTPRoute) => compileHttpRoute(r, resolver);
   const compileGrpc = (r: GRPCRoute) => compileGrpcRoute(r, resolver);
   const compileL4 = (r: L4Route) => compileL4Route(r, resolver);
-  const compiled = [
-    ...sorted(snapshot.httpRoutes).map((r) => cache ? cache.compiled(r, compileHttp) : compileHttp(r)),
-    ...sorted(snapshot.grpcRoutes ?? []).map((r) => cache ? cache.compiled(r, compileGrpc) : compileGrpc(r)),
-  ];
-  const { attached, status: routeStatus } = cache
+  const http = cache ? cache.httpList.of(snapshot.httpRoutes, (r) => cache.compiled(r, compileHttp)) : sorted(snapshot.httpRoutes).map(compileHttp);
+  const grpc = cache ? cache.grpcList.of(snapshot.grpcRoutes ?? [], (r) => cache.compiled(r, compileGrpc)) : sorted(snapshot.grpcRoutes ?? []).map(compileGrpc);
+  const compiled = grpc.length === 0 ? http : http.length === 0 ? grpc : [...http, ...grpc];
+  const { attached, status: routeStatus, changes } = cache
     ? cache.httpAttach.attach(compiled, gateways, namespaceLabels, listenerSetParents, cache.plans)
-    : attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents);
-  const l4Routes: L4Route[] = [...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])];
-  const l4Compiled = sorted(l4Routes).map((r) => cache ? cache.compiled(r, compileL4) : compileL4(r));
+    : { ...attachRoutes(compiled, gateways, namespaceLabels, listenerSetParents), changes: null };
+  const memo = cache ? { hosts: cache.listenerHosts, changes } : undefined;
+  const l4Compiled = cache
+    ? cache.l4List.of(cache.l4Routes(snapshot), (r) => cache.compiled(r, compileL4))
+    : sorted([...(snapshot.tlsRoutes ?? []), ...(snapshot.tcpRoutes ?? []), ...(snapshot.udpRoutes ?? [])]).map(compileL4);
   const l4 = cache
     ? cache.l4Attach.attach(l4Compiled, gateways, namespaceLabels, listenerSetParents, cache.plans)
     : attachRoutes(l4Compiled, gateways, namespaceLabels, listenerSetParents);
   routeStatus.push(...l4.status);
 
   const proxies = new Map<GatewayKey, ProxyConfig>();
-  const status: ObjectStatus[] = [...classes.map(classStatus), ...routeStatus];
-  cache?.rankedLists.begin();
-  for (const g of gateways.values()) {
-    if (g.accepted) proxies.set(g.key, withClientCertificate(buildProxyWithTls(withListenerSets(g, listenerSets), attached, l4.attached, cache?.rankedLists), backendClientCerts.get(g.key)));
-    const attachedSets = attachedListenerSets(g, listenerSets);
-    status.push({
-      apiVersion: g.gateway.apiVersion, kind: 'Gateway', namespace: g.namespace, name: g.gateway.metadata.name, generation: g.generation,
-      status: {
-        ...(g.addresses.length > 0 ? { addresses: g.addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),
-        conditions: g.conditions,
-        listeners: g.listeners.map((l) => ({
-          name: l.spec.name,
-          supportedKinds: l.supportedKinds,
-          attachedRoutes: (attached.get(listenerId(g.key, l.spec.name))?.size ?? 0) + (l4.attached.get(listenerId(g.key, l.spec.name))?.size ?? 0),
-          conditions: l.conditions,
-        })),
-        ...(attachedSets !== undefined ? { attachedListenerSets: attachedSets } : {}),
-      },
-    });
-  }
-  cache?.rankedLists.end();
   const attachedCount = (id: string) => (attached.get(id)?.size ?? 0) + (l4.attached.get(id)?.size ?? 0);
+  // Statuses built from the same inputs as last time are the same objects: later stages pass them through untouched.
+  const kept = (key: object, parts: readonly unknown[], make: () => ObjectStatus) => cache ? cache.sameStatus(key, parts, make) : make();
+  // The route statuses are a new list each time: the others join it (order among different kinds does not matter).
+  const status: ObjectStatus[] = routeStatus;
+  for (const k of classes) status.push(kept(k, [], () => classStatus(k)));
+  cache?.listenerHosts.begin(cache.epoch);
+  for (const g of gateways.values()) {
+    if (g.accepted) proxies.set(g.key, withClientCertificate(buildProxyWithTls(withListenerSets(g, listenerSets), attached, l4.attached, memo), backendClientCerts.get(g.key)));
+    const attachedSets = attachedListenerSets(g, listenerSets);
+    const counts = g.listeners.map((l) => attachedCount(listenerId(g.key, l.spec.name)));
+    status.push(kept(g, [attachedSets, ...counts], () => gatewayStatus(g, counts, attachedSets)));
+  }
+  cache?.listenerHosts.end();
   status.push(...listenerSets.map((s) => listenerSetStatus(s, attachedCount)));
   status.push(...tlsPolicies.status(proxies));
   status.push(...resolver.trafficPolicies.status(proxies));
   return { proxies, status: cache ? cache.statusOrder.sorted(status) : status.sort(compareStatus) };
+}
+
+/** `counts`: the routes attached to each listener. */
+function gatewayStatus(g: GatewayInfo, counts: readonly number[], attachedSets: number | undefined): ObjectStatus {
+  return {
+    apiVersion: g.gateway.apiVersion, kind: 'Gateway', namespace: g.namespace, name: g.gateway.metadata.name, generation: g.generation,
+    status: {
+      ...(g.addresses.length > 0 ? { addresses: g.addresses.map((value) => ({ type: 'IPAddress', value })) } : {}),
+      conditions: g.conditions,
+      listeners: g.listeners.map((l, i) => ({ name: l.spec.name, supportedKinds: l.supportedKinds, attachedRoutes: counts[i]!, conditions: l.conditions })),
+      ...(attachedSets !== undefined ? { attachedListenerSets: attachedSets } : {}),
+    },
+  };
 }
 
 /** The routes' parents and what decides attachment to them: the Gateways of our classes, ListenerSets, namespace labels. */

@@ -4,12 +4,11 @@ import type * as ir from '../ir/types.ts';
 import type { GatewayInfo } from './gateway.ts';
 import type { CompiledL4Route } from './l4routes.ts';
 import type { ListenerInfo } from './listeners.ts';
-import { buildProxy } from './proxy.ts';
-import type { RankedLists } from './ranked-lists.ts';
+import { buildProxy, type ListenerMemo } from './proxy.ts';
 import type { AttachedIndex } from './routes.ts';
 
-export function buildProxyWithTls(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route>, lists?: RankedLists): ir.ProxyConfig {
-  return withListenerTls(buildProxy(g, attached, l4, lists), g);
+export function buildProxyWithTls(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route>, memo?: ListenerMemo): ir.ProxyConfig {
+  return withListenerTls(buildProxy(g, attached, l4, memo), g);
 }
 
 /** Returns `config` with the listeners' TLS settings; the listeners must come from `g` (buildProxy's output). */

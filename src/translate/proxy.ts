@@ -1,17 +1,21 @@
 // Assembles one Gateway's ProxyConfig: ports, listener hosts (isolation), virtual hosts and ordered routes.
 import type * as ir from '../ir/types.ts';
 import type { GatewayInfo } from './gateway.ts';
-import { compareHostnames, covers } from './hostnames.ts';
+import type { ListenerChanges } from './attach-memo.ts';
+import { compareHostnames } from './hostnames.ts';
+import type { CompiledRoute } from './httproute.ts';
 import { buildL4Listeners, L4_PROTOCOLS } from './l4proxy.ts';
 import type { CompiledL4Route } from './l4routes.ts';
-import { comparePrecedence, type Ranked } from './precedence.ts';
-import { rankedOf, type RankedLists } from './ranked-lists.ts';
+import { buildListenerHost, type ListenerHosts } from './listener-hosts.ts';
 import { listenerId, type AttachedIndex } from './routes.ts';
 
 type PortHost = { host: ir.ListenerHost; secrets: string[] };
 
-/** `lists`: a Translator's precedence orders from earlier translations (ranked-lists.ts); without it, each is sorted. */
-export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route> = new Map(), lists?: RankedLists): ir.ProxyConfig {
+/** A Translator's kept listener builds (listener-hosts.ts) and how the attached routes changed since the last call. */
+export type ListenerMemo = { hosts: ListenerHosts; changes: ListenerChanges<CompiledRoute> };
+
+/** `memo`: patch the listener builds of earlier translations; without it, each listener is built from scratch. */
+export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: AttachedIndex<CompiledL4Route> = new Map(), memo?: ListenerMemo): ir.ProxyConfig {
   const backends = new Map<string, ir.BackendCluster>();
   const secrets = new Map<string, ir.TlsSecret>();
   // Valid listeners sharing a port share a protocol too: a mix is a ProtocolConflict, which invalidates them.
@@ -19,15 +23,16 @@ export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: Attached
   for (const l of g.listeners) {
     if (!l.valid || L4_PROTOCOLS.has(l.spec.protocol)) continue;
     const id = listenerId(g.key, l.spec.name);
-    const routes = [...(attached.get(id)?.values() ?? [])];
-    // Same-named clusters are equal within a translation; the first (oldest route's) stays the same object while that route
-    // does, so the data plane can tell the cluster did not change.
-    for (const { route } of routes) for (const cl of route.clusters) if (!backends.has(cl.name)) backends.set(cl.name, cl);
+    const routes = attached.get(id);
+    const built = memo
+      ? memo.hosts.build(id, l.spec.name, l.hostname, routes, memo.changes === null ? null : memo.changes.get(id))
+      : buildListenerHost(l.spec.name, l.hostname, routes?.values() ?? []);
+    // Same-named clusters are equal within a translation: the first one found stays. A kept listener build keeps each
+    // cluster the same object while any of its routes uses it, so the data plane can tell the cluster did not change.
+    for (const [name, cl] of built.clusters) if (!backends.has(name)) backends.set(name, cl);
     for (const s of l.secrets) secrets.set(s.name, s.secret);
-    const ranked = lists ? lists.sorted(id, routes) : routes.flatMap(({ route, hostnames }) => rankedOf(route, hostnames)).sort(comparePrecedence);
-    const host: ir.ListenerHost = { listener: l.spec.name, hostname: l.hostname, virtualHosts: virtualHosts(ranked) };
     const entry = byPort.get(l.spec.port) ?? { protocol: l.spec.protocol, hosts: [] };
-    entry.hosts.push({ host, secrets: l.secrets.map((s) => s.name) });
+    entry.hosts.push({ host: built.host, secrets: l.secrets.map((s) => s.name) });
     byPort.set(l.spec.port, entry);
   }
   const listeners: ir.Listener[] = [...byPort.entries()]
@@ -46,22 +51,4 @@ export function buildProxy(g: GatewayInfo, attached: AttachedIndex, l4: Attached
   const config: ir.ProxyConfig = { gateway: g.key, version: '', addresses: [...g.addresses], listeners, backends: sortedBackends };
   if (secrets.size > 0) config.secrets = Object.fromEntries([...secrets.keys()].sort().map((name) => [name, secrets.get(name)!]));
   return config;
-}
-
-/**
- * Each distinct route hostname gets a virtual host holding its routes and those of every hostname covering it.
- * `ranked` is in precedence order already: filtering keeps that order (the same as sorting each host's share).
- */
-function virtualHosts(ranked: readonly Ranked[]): ir.VirtualHost[] {
-  const names = [...new Set(ranked.map((r) => r.hostname))].sort(compareHostnames);
-  return names.map((hostname) => {
-    const seen = new Set<string>();
-    const routes: ir.HttpRoute[] = [];
-    for (const r of ranked) {
-      if (!covers(r.hostname, hostname) || seen.has(r.route.name)) continue;
-      seen.add(r.route.name);
-      routes.push(r.route);
-    }
-    return { hostname, routes };
-  });
 }

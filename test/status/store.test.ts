@@ -82,3 +82,29 @@ test('an input object given again is returned as stamped before; an equal new on
   const [back] = s.update([r]);
   assert.equal((back.status as any).parents[0].conditions[0].lastTransitionTime, '2025-01-01T00:03:00Z', 'the object was stamped against the newer status in between');
 });
+
+test('a list in translation order and the same list shuffled are stamped alike through random changes', () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const c = clock();
+  const inOrder = new StatusStore({ now: c.now }), shuffled = new StatusStore({ now: c.now });
+  const named = (name: string, reason: string): ObjectStatus => ({ ...route(reason), name });
+  let list: ObjectStatus[] = Array.from({ length: 40 }, (_, i) => named(`r${String(i).padStart(2, '0')}`, 'Accepted'));
+  const byName = (xs: readonly ObjectStatus[]) => new Map(xs.map((s) => [s.name, s]));
+  for (let step = 0; step < 60; step++) {
+    c.advance();
+    const k = Math.floor(random() * list.length);
+    const op = Math.floor(random() * 3);
+    list = [...list];
+    if (op === 0) list.splice(k, 1);
+    else if (op === 1) list.splice(k, 1, named(list[k]!.name, random() < 0.5 ? 'Accepted' : `Other${step}`));
+    else list.splice(k, 0, named(`${list[k]?.name ?? 'r'}-${step}`, 'Accepted'));
+    const before = new Set(inOrder.current());
+    const a = inOrder.update(list);
+    const b = shuffled.update([...list].sort(() => random() - 0.5));
+    assert.deepEqual(byName(a), byName(b), `step ${step}`);
+    const { added, removed } = inOrder.changes();
+    assert.deepEqual(new Set(added), new Set(a.filter((s) => !before.has(s))), `added at step ${step}`);
+    assert.deepEqual(new Set(removed), new Set([...before].filter((s) => !a.includes(s))), `removed at step ${step}`);
+  }
+});

@@ -29,3 +29,14 @@ test('patched status order equals a stable sort, through adds, removals, equal k
   check('many added');
   check('nothing changed');
 });
+
+test('the same objects in another input order, or one given twice, still come out as a stable sort', () => {
+  const order = new StatusOrder();
+  const all = Array.from({ length: 50 }, (_, i) => status('HTTPRoute', `r${String(i).padStart(2, '0')}`, 'default'));
+  const check = (list: ObjectStatus[], what: string) => assert.deepEqual(order.sorted(list), [...list].sort(compareStatus), what);
+  check(all, 'the first list');
+  check([all[30]!, ...all.filter((s) => s !== all[30])], 'one object moved to the front');
+  check([...all.slice(0, 10), all[5]!, ...all.slice(10)], 'one object twice');
+  check([...all].reverse(), 'all reversed');
+  check(all.filter((_, i) => i % 7 !== 3), 'a few gone');
+});
