@@ -2,7 +2,7 @@
 // swaps snapshots on kept ones and drains the ones that are gone. Calls to apply() run one after another.
 import type { ApplyResult, ListenerBindResult } from '../ir/apply.ts';
 import type * as ir from '../ir/types.ts';
-import { validateProxyConfig, type ValidationMemo } from '../ir/validate.ts';
+import { newValidationMemo, retainGateways, validateProxyConfig } from '../ir/validate.ts';
 import type { DataPlane, DataPlaneOptions } from './contract.ts';
 import type { HandlerContext, Snapshot } from './handler.ts';
 import { DEFAULT_LIMITS, ListenerServer, type ServerLimits } from './listener.ts';
@@ -61,7 +61,10 @@ type Compiled = {
   /** One per IR listener, in order. */
   ports: CompiledPort[];
   endpoints: Set<string>;
-  routes: Set<string>;
+  /** Whether a route (by name) is served: what metrics keep series for. */
+  routes: { has(name: string): boolean };
+  /** A route the previous compile of this gateway served may be gone (its metric series may have to go). */
+  routesRemoved: boolean;
   warnings: string[];
 };
 
@@ -78,7 +81,7 @@ class PorticoDataPlane implements DataPlane {
   readonly #draining = new Set<Promise<void>>();
   #compiled = new Map<ir.GatewayKey, Compiled>();
   /** Routes already validated: the controller hands over the same route objects while they do not change. */
-  readonly #validated: ValidationMemo = new WeakMap();
+  readonly #validated = newValidationMemo();
   /** Compiled routes, reused while their IR object and clusters are the same (router.ts). */
   readonly #routes: RouteReuse = new WeakMap();
   /** Each gateway's ports' route indexes and host tables, reused while they hold the same compiled parts (router.ts). */
@@ -88,6 +91,8 @@ class PorticoDataPlane implements DataPlane {
   #nextClusters = new Map<ir.BackendCluster, CompiledCluster>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** An apply failed after compiling: what the next compile counts as removed is not what metrics last saw. */
+  #retainNext = false;
 
   constructor(options: DataPlaneSettings) {
     const sink = options.warn ?? ((message: string) => process.stderr.write(JSON.stringify({ level: 'warn', component: 'dataplane', message }) + '\n'));
@@ -116,12 +121,16 @@ class PorticoDataPlane implements DataPlane {
     if (problems.length > 0) {
       throw new Error(`data plane refused the configs; nothing was changed and the previous configs keep serving:\n  ${problems.join('\n  ')}`);
     }
+    retainGateways(this.#validated, new Set(configs.map((c) => c.gateway)));
     this.#warnings.begin();
     let applied = false;
     try {
       const results = await this.#applyValid(configs);
       applied = true;
       return results;
+    } catch (e) {
+      this.#retainNext = true;
+      throw e;
     } finally {
       this.#warnings.end(applied);
     }
@@ -172,9 +181,13 @@ class PorticoDataPlane implements DataPlane {
     this.#lastClusters = this.#nextClusters;
     this.#nextClusters = new Map();
     this.#contexts.commit();
+    const previous = this.#compiled;
     this.#compiled = compiled;
     for (const gateway of this.#hosts.keys()) if (!compiled.has(gateway)) this.#hosts.delete(gateway);
-    this.#ctx.metrics.retain(new Map([...compiled].map(([gateway, c]) => [gateway as string, c.routes])));
+    // Dropping the series of routes that are gone asks every route name; skipped when none can be (routes only added).
+    const same = previous.size === compiled.size && [...compiled].every(([g, c]) => previous.has(g) && (c === previous.get(g) || !c.routesRemoved));
+    if (!same || this.#retainNext) this.#ctx.metrics.retain(new Map([...compiled].map(([gateway, c]) => [gateway as string, c.routes])));
+    this.#retainNext = false;
     return results;
   }
 
@@ -196,7 +209,16 @@ class PorticoDataPlane implements DataPlane {
     };
     const endpoints = new Set<string>();
     const clusters = this.#clustersOf(config.backends, endpoints, warn);
-    const routes = new Set<string>();
+    const routers: Router[] = [];
+    const kept = this.#hosts.get(config.gateway);
+    const httpPorts = new Set(config.listeners.filter((l) => l.protocol === 'HTTP' || l.protocol === 'HTTPS').map((l) => l.port));
+    // A port that no longer serves HTTP took its routes with it.
+    let routesRemoved = previous === undefined;
+    for (const port of kept?.keys() ?? []) {
+      if (httpPorts.has(port)) continue;
+      kept!.delete(port);
+      routesRemoved = true;
+    }
     const ports = config.listeners.map((listener): CompiledPort => {
       const port = listener.port;
       if (listener.protocol === 'TLS') return { kind: 'tls', port, plan: compileTlsPassthrough(listener, config.backends, this.#allowLoopback, config.secrets ?? {}, this.#contexts) };
@@ -204,11 +226,13 @@ class PorticoDataPlane implements DataPlane {
       if (listener.protocol === 'UDP') return { kind: 'udp', port, plan: compileUdpForward(listener, config.backends, this.#allowLoopback) };
       const router: Router = compileRouter(listener, clusters, this.#routes, this.#hostsOf(config.gateway, listener.port));
       for (const p of router.problems) warn(`gateway ${config.gateway} port ${listener.port}, route ${p.route}: ${p.message}`);
-      for (const h of listener.hosts) for (const v of h.virtualHosts) for (const r of v.routes) routes.add(r.name);
+      routers.push(router);
+      if (router.routesRemoved) routesRemoved = true;
       const tls = listener.protocol === 'HTTPS' ? compileTls(config.gateway, listener, config.secrets ?? {}, this.#contexts) : null;
       return { kind: tls === null ? 'http' : 'https', port, snapshot: { gateway: config.gateway, port: listener.port, router }, tls };
     });
-    return { version: config.version, ports, endpoints, routes, warnings };
+    const routes = { has: (name: string) => routers.some((r) => r.hasRoute(name)) };
+    return { version: config.version, ports, endpoints, routes, routesRemoved, warnings };
   }
 
   #hostsOf(gateway: ir.GatewayKey, port: number): HostReuse {

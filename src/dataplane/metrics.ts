@@ -22,7 +22,7 @@ export type Metrics = {
   record(outcome: RequestOutcome): void;
   series(gateway: string, listener: string, route: string, backend: string): Series;
   /** Forgets the series of every gateway and route not in `live` (gateway → route names); a gateway's 404s stay. */
-  retain(live: ReadonlyMap<string, ReadonlySet<string>>): void;
+  retain(live: ReadonlyMap<string, { has(route: string): boolean }>): void;
 };
 
 const NOOP_SERIES: Series = { record() {} };

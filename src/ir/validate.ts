@@ -5,7 +5,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { RE2JS } from 're2js';
 import { tlsOptionsProblems } from './tls-defaults.ts';
 import { checkL4Listener } from './validate-l4.ts';
-import type { BackendTls, HeaderModifier, HttpFilter, HttpMatch, HttpRoute, HttpsListener, PathModifier, ProxyConfig } from './types.ts';
+import type { BackendCluster, BackendTls, HeaderModifier, HttpFilter, HttpMatch, HttpRoute, HttpsListener, PathModifier, ProxyConfig, TlsSecret } from './types.ts';
 
 /** RFC 7230 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -103,28 +103,50 @@ function check(certificate: string, privateKey: string): string | undefined {
 const BACKEND_PROTOCOLS: ReadonlySet<string> = new Set(['http1', 'h2c', 'ws']);
 
 /**
- * Routes a validation found nothing wrong with, each with the clusters it names: given to validateProxyConfig again,
- * such a route is checked only for those clusters, since nothing else in its checks depends on the config around it.
- * Keyed by the route object, so only for callers whose IR is never changed in place (the data plane's).
+ * What earlier validations found sound, for a caller that validates config after config (the data plane). Keyed by
+ * object, so only for IR that is never changed in place: a translator hands over the same objects for what did not
+ * change, and a one-route change to a virtual host of thousands is checked for that route only. The memo never
+ * changes what is reported: whatever it cannot vouch for is checked as without it.
  */
-export type ValidationMemo = WeakMap<HttpRoute, readonly string[]>;
+export type ValidationMemo = {
+  /** Routes found sound, with the clusters each names: only those are checked again, as nothing else it depends on. */
+  routes: WeakMap<HttpRoute, readonly string[]>;
+  /** Clusters found sound under that backends key. */
+  clusters: WeakMap<BackendCluster, string>;
+  secrets: WeakSet<TlsSecret>;
+  /** Per gateway, per virtual host (port, listener, hostname): its routes as last found sound, their names and the clusters they use. */
+  vhosts: Map<string, Map<string, VhostMemo>>;
+};
+
+type VhostMemo = { routes: readonly HttpRoute[]; names: Set<string>; uses: Map<string, number> };
+
+export function newValidationMemo(): ValidationMemo {
+  return { routes: new WeakMap(), clusters: new WeakMap(), secrets: new WeakSet(), vhosts: new Map() };
+}
 
 export function validateProxyConfig(c: ProxyConfig, memo?: ValidationMemo): string[] {
   const problems: string[] = [];
   const at = `ProxyConfig ${c.gateway}`;
   const ports = new Set<number>();
   for (const [name, cluster] of Object.entries(c.backends)) {
+    if (memo?.clusters.get(cluster) === name) continue;
+    const before = problems.length;
     if (cluster.name !== name) problems.push(`${at}: backends[${name}] is named ${cluster.name}`);
     if (!BACKEND_PROTOCOLS.has(cluster.protocol)) problems.push(`${at}: backend ${name} has protocol ${String(cluster.protocol)}; use one of ${[...BACKEND_PROTOCOLS].join(', ')}`);
     for (const e of cluster.endpoints) {
       if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.push(`${at}: backend ${name} endpoint ${e.address} has invalid port ${e.port}`);
     }
     if (cluster.tls) problems.push(...backendTlsProblems(cluster.tls).map((p) => `${at}: backend ${name} tls: ${p}`));
+    if (problems.length === before) memo?.clusters.set(cluster, name);
   }
   for (const [name, secret] of Object.entries(c.secrets ?? {})) {
+    if (memo?.secrets.has(secret)) continue;
     const p = tlsSecretProblem(secret.certificate, secret.privateKey);
     if (p) problems.push(`${at}: secret ${name}: ${p}`);
+    else memo?.secrets.add(secret);
   }
+  const known = memo?.vhosts.get(c.gateway);
+  const sound = new Map<string, VhostMemo>();
   for (const l of c.listeners) {
     if (l.protocol === 'HTTPS') problems.push(...checkCertificates(l, c, at));
     // UDP and TCP are different sockets in the kernel: the same number may serve one of each.
@@ -147,20 +169,90 @@ export function validateProxyConfig(c: ProxyConfig, memo?: ValidationMemo): stri
         const vat = `${at} port ${l.port} listener ${h.listener} vhost ${v.hostname}`;
         if (vhostNames.has(v.hostname)) problems.push(`${vat}: duplicate virtual host`);
         vhostNames.add(v.hostname);
-        const names = new Set<string>();
-        for (const r of v.routes) {
-          if (names.has(r.name)) problems.push(`${vat}: duplicate route name ${r.name}`);
-          names.add(r.name);
-          const clusters = memo?.get(r);
-          if (clusters !== undefined && clusters.every((n) => Object.hasOwn(c.backends, n))) continue;
-          const found = checkRoute(r, c, vat);
-          if (found.length > 0) problems.push(...found);
-          else memo?.set(r, clustersOf(r));
+        const vkey = `${l.port}\0${h.listener}\0${v.hostname}`;
+        const fresh = memo !== undefined && !sound.has(vkey);
+        const kept = fresh ? known?.get(vkey) : undefined;
+        if (kept !== undefined && updateVhostMemo(kept, v.routes, c, vat, memo!)) {
+          sound.set(vkey, kept);
+          continue;
         }
+        const found = checkRoutes(v.routes, c, vat, memo);
+        if (found.problems.length > 0) problems.push(...found.problems);
+        else if (fresh) sound.set(vkey, found.memo);
       }
     }
   }
+  memo?.vhosts.set(c.gateway, sound);
   return problems;
+}
+
+/** Forgets the virtual hosts of gateways not in `gateways` (they were removed). */
+export function retainGateways(memo: ValidationMemo, gateways: ReadonlySet<string>): void {
+  for (const g of memo.vhosts.keys()) if (!gateways.has(g)) memo.vhosts.delete(g);
+}
+
+function checkRoutes(routes: readonly HttpRoute[], c: ProxyConfig, vat: string, memo: ValidationMemo | undefined): { problems: string[]; memo: VhostMemo } {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const uses = new Map<string, number>();
+  for (const r of routes) {
+    if (names.has(r.name)) problems.push(`${vat}: duplicate route name ${r.name}`);
+    names.add(r.name);
+    let clusters = memo?.routes.get(r);
+    if (clusters === undefined || !clusters.every((n) => Object.hasOwn(c.backends, n))) {
+      const found = checkRoute(r, c, vat);
+      if (found.length > 0) {
+        problems.push(...found);
+        continue;
+      }
+      clusters = clustersOf(r);
+      memo?.routes.set(r, clusters);
+    }
+    if (memo) for (const n of clusters) uses.set(n, (uses.get(n) ?? 0) + 1);
+  }
+  return { problems, memo: { routes, names, uses } };
+}
+
+/**
+ * Brings `kept` (sound) up to `routes` by what differs between its routes and them (the common start and end are
+ * kept), checking only the routes that came in: true when the result is sound. `kept` is spoilt when false, and
+ * false also when so much changed that checking every route is the quicker way.
+ */
+function updateVhostMemo(kept: VhostMemo, routes: readonly HttpRoute[], c: ProxyConfig, vat: string, memo: ValidationMemo): boolean {
+  const a = kept.routes, b = routes;
+  if (a !== b) {
+    const min = Math.min(a.length, b.length);
+    let start = 0;
+    while (start < min && a[start] === b[start]) start++;
+    let end = 0;
+    while (end < min - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+    // When most routes changed (config from a fresh parse: every object is new), checking them all is cheaper.
+    if (a.length + b.length - 2 * (start + end) > b.length / 2) return false;
+    for (let i = start; i < a.length - end; i++) {
+      const r = a[i]!;
+      kept.names.delete(r.name);
+      for (const n of memo.routes.get(r) ?? clustersOf(r)) {
+        const count = kept.uses.get(n)! - 1;
+        if (count > 0) kept.uses.set(n, count);
+        else kept.uses.delete(n);
+      }
+    }
+    for (let i = start; i < b.length - end; i++) {
+      const r = b[i]!;
+      if (kept.names.has(r.name)) return false;
+      kept.names.add(r.name);
+      let clusters = memo.routes.get(r);
+      if (clusters === undefined) {
+        if (checkRoute(r, c, vat).length > 0) return false;
+        clusters = clustersOf(r);
+        memo.routes.set(r, clusters);
+      }
+      for (const n of clusters) kept.uses.set(n, (kept.uses.get(n) ?? 0) + 1);
+    }
+    kept.routes = b;
+  }
+  for (const n of kept.uses.keys()) if (!Object.hasOwn(c.backends, n)) return false;
+  return true;
 }
 
 function checkCertificates(l: HttpsListener, c: ProxyConfig, at: string): string[] {

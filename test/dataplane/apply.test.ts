@@ -101,3 +101,52 @@ test('an endpoint given as a name is never used, even where loopback is allowed'
     await plane.close();
   }
 });
+
+test('config after config with the same route objects: a route added or removed in a large virtual host is served or gone, metrics follow', async () => {
+  const registry = new Registry();
+  const routes = Array.from({ length: 40 }, (_, i) => route(`r${i}`, { path: prefix(`/r/${i}`) }));
+  const gw = (rs: ReturnType<typeof route>[]) => config({ listeners: [simpleListener(0, rs)], backends: { a: [local(a.port)] } });
+  const plane = await startPlane([gw(routes)], { metricsRegistry: registry });
+  try {
+    assert.equal((await request(plane.port, '/r/5/x')).status, 200);
+    assert.equal((await request(plane.port, '/new')).status, 404);
+    const added = route('new', { path: prefix('/new') });
+    await plane.apply([gw([...routes.slice(0, 20), added, ...routes.slice(20)])]);
+    assert.equal((await request(plane.port, '/new')).status, 200);
+    assert.match(await registry.metrics(), /route="r5"/, 'adding a route keeps the series of the others');
+    await plane.apply([gw([...routes.slice(0, 5), ...routes.slice(6, 20), added, ...routes.slice(20)])]);
+    assert.equal((await request(plane.port, '/r/5/x')).status, 404);
+    assert.equal((await request(plane.port, '/r/6/x')).status, 200);
+    const text = await registry.metrics();
+    assert.doesNotMatch(text, /route="r5"/);
+    assert.match(text, /route="new"/);
+    await plane.apply([gw(routes.slice(10))]);
+    assert.equal((await request(plane.port, '/new')).status, 404);
+    assert.doesNotMatch(await registry.metrics(), /route="new"/);
+  } finally {
+    await plane.close();
+  }
+});
+
+test('a config refused after earlier ones were applied gets the same problems as on a fresh data plane', async () => {
+  const routes = Array.from({ length: 40 }, (_, i) => route(`r${i}`, { path: prefix(`/r/${i}`) }));
+  const gw = (rs: ReturnType<typeof route>[], backends = { a: [local(a.port)] }) => config({ listeners: [simpleListener(0, rs)], backends });
+  const plane = await startPlane([gw(routes)]);
+  const fresh = createDataPlane({ allowLoopbackEndpoints: true, warn: () => {} });
+  const refusal = (p: Promise<unknown>) => p.then(() => 'applied', (e: Error) => e.message);
+  try {
+    for (const bad of [
+      gw([...routes.slice(0, 10), route('r30', { path: prefix('/again') }), ...routes.slice(10)]),
+      gw([...routes.slice(0, 10), route('x', { path: prefix('no-slash') }), ...routes.slice(10)]),
+      gw(routes, {} as { a: [] }),
+    ]) {
+      const message = await refusal(plane.dp.apply([bad]));
+      assert.match(message, /refused the configs/);
+      assert.equal(message, await refusal(fresh.apply([bad])));
+      assert.equal((await request(plane.port, '/r/30/x')).status, 200, 'the previous config keeps serving');
+    }
+  } finally {
+    await fresh.close(0);
+    await plane.close();
+  }
+});

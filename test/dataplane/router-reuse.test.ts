@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileRouter, newHostReuse, type RouteReuse, type Router } from '../../src/dataplane/router.ts';
 import type * as ir from '../../src/ir/types.ts';
-import { exact, lhost, prefix, route, vhost } from './ir-builders.ts';
+import { roundRobin } from '../../src/dataplane/balancer.ts';
+import type { RuntimeCluster } from '../../src/dataplane/upstream.ts';
+import { exact, forwardTo, lhost, prefix, regex, route, vhost } from './ir-builders.ts';
 
 const requests = [
   ['a.example.com', '/'], ['a.example.com', '/r/1'], ['a.example.com', '/r/1/x'], ['a.example.com', '/r/20'], ['a.example.com', '/e/3'],
@@ -59,4 +61,70 @@ test('an unchanged virtual host keeps its compiled index; a changed one gets a n
   const third = compileRouter(listener([lhost('any', null, [vhost('*', routes.slice(4))])]), new Map(), reuse, hosts);
   assert.equal(third.select({ host: 'h', method: 'GET', path: '/r/3' }), null);
   assert.equal(third.select({ host: 'h', method: 'GET', path: '/r/5' })?.route, second.select({ host: 'h', method: 'GET', path: '/r/5' })?.route);
+});
+
+// Incremental updates of one large virtual host: a sequence of changes like those a controller sends (a route added,
+// removed, replaced by a changed copy, a cluster's runtime replaced, a route with an invalid regex coming and going).
+const runtime = (name: string): RuntimeCluster => ({ name, listed: 1, endpoints: roundRobin([]) });
+
+function answers(router: Router, paths: readonly string[]): string[] {
+  return paths.map((path) => {
+    const s = router.select({ host: 'h.example.com', method: 'GET', path });
+    return s === null ? '-' : `${s.route.name} -> ${s.route.backends?.pick()?.name ?? 'none'}`;
+  });
+}
+
+test('a virtual host updated change by change selects and reports what a fresh compile does', () => {
+  // A fixed linear congruential sequence (32-bit, high bits): varied cases, the same every run.
+  const pick = ((x: number) => (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16) % n)(5);
+  const clusterNames = ['a', 'b', 'c'];
+  let clusters = new Map(clusterNames.map((n) => [n, runtime(n)]));
+  let serial = 0;
+  const make = (): ir.HttpRoute => {
+    const i = serial++;
+    const kind = pick(5);
+    const path = kind === 0 ? exact(`/e/${i % 7}`) : kind === 1 ? regex(`/x/${i % 5}.*`) : kind === 2 ? prefix('/') : prefix(`/r/${i % 9}`);
+    return route(`route-${i}`, { path, action: forwardTo([clusterNames[pick(3)]!, 1]) });
+  };
+  let routes = Array.from({ length: 40 }, make);
+  const paths = ['/', '/e/1', '/e/3', '/e/6', '/x/2', '/x/4abc', '/r/0', '/r/4/y', '/r/8', '/other', '/bad/zz'];
+  const reuse: RouteReuse = new WeakMap();
+  const hosts = newHostReuse();
+  const l = (rs: ir.HttpRoute[]) => listener([lhost('any', null, [vhost('*', rs), vhost('h.example.com', rs)])]);
+  compileRouter(l(routes), clusters, reuse, hosts);
+  for (let step = 0; step < 150; step++) {
+    const next = [...routes];
+    const at = pick(next.length + 1);
+    const change = pick(6);
+    if (change === 0 && next.length > 20) next.splice(at, 1 + pick(2));
+    else if (change === 1 && at < next.length) next[at] = { ...next[at]!, action: forwardTo([clusterNames[pick(3)]!, 1]) };
+    else if (change === 2) clusters = new Map(clusters).set(clusterNames[pick(3)]!, runtime(clusterNames[pick(3)]!));
+    else if (change === 3) next.splice(at, 0, route(`bad-${step}`, { path: regex('/bad/(') }));
+    else if (change === 4) routes.filter((r) => r.name.startsWith('bad-')).forEach((r) => next.splice(next.indexOf(r), 1));
+    else next.splice(at, 0, ...Array.from({ length: 1 + pick(2) }, make));
+    const updated = compileRouter(l(next), clusters, reuse, hosts);
+    const fresh = compileRouter(l(next), clusters);
+    assert.deepEqual(answers(updated, paths), answers(fresh, paths), `step ${step}, change ${change}`);
+    assert.deepEqual(updated.problems, fresh.problems, `step ${step}: compile problems`);
+    const gone = routes.filter((r) => !next.some((n) => n.name === r.name));
+    if (gone.length > 0) assert.equal(updated.routesRemoved, true, `step ${step}: ${gone.length} routes gone`);
+    for (const r of [...gone, ...next.slice(0, 3)]) assert.equal(updated.hasRoute(r.name), next.some((n) => n.name === r.name));
+    routes = next;
+  }
+});
+
+test('adding a route to a virtual host reports no route removed; removing one does', () => {
+  const routes = Array.from({ length: 30 }, (_, i) => route(`r${i}`, { path: prefix(`/r/${i}`) }));
+  const reuse: RouteReuse = new WeakMap();
+  const hosts = newHostReuse();
+  assert.equal(compileRouter(listener([lhost('any', null, [vhost('*', routes)])]), new Map(), reuse, hosts).routesRemoved, false, 'nothing was kept to lose');
+  const more = [...routes.slice(0, 10), route('new', { path: prefix('/new') }), ...routes.slice(10)];
+  const added = compileRouter(listener([lhost('any', null, [vhost('*', more)])]), new Map(), reuse, hosts);
+  assert.equal(added.routesRemoved, false);
+  assert.equal(added.select({ host: 'h', method: 'GET', path: '/new/x' })?.route.name, 'new');
+  const fewer = compileRouter(listener([lhost('any', null, [vhost('*', more.slice(1))])]), new Map(), reuse, hosts);
+  assert.equal(fewer.routesRemoved, true);
+  assert.equal(fewer.hasRoute('r0'), false);
+  assert.equal(fewer.hasRoute('r1'), true);
+  assert.equal(added.select({ host: 'h', method: 'GET', path: '/r/0' })?.route.name, 'r0', 'the earlier router still serves what it had');
 });
