@@ -80,7 +80,9 @@ export async function discover(client: KubeClient): Promise<{ resources: Resourc
  * The object as the store keeps it. List items come without kind/apiVersion, so they are set from the resource.
  * Status, resourceVersion and managedFields are dropped: they change on every write (ours included) and the
  * translator reads none of them, so leaving them out is what makes a status-only update a no-op in the store.
- * kubectl's last-applied-configuration annotation goes too (memory).
+ * kubectl's last-applied-configuration annotation goes too (memory), and so does the payload of Helm's release Secrets
+ * (a compressed copy of every revision of every chart, often the largest objects in a cluster): no Gateway reads it,
+ * and a reference to one still finds a Secret of that type and is refused for its type, as in file mode.
  */
 export function toStoreObject(r: Resource, raw: Record<string, unknown>): KubeObject {
   const { status: _status, metadata, ...rest } = raw as { status?: unknown; metadata: Record<string, unknown> };
@@ -92,7 +94,13 @@ export function toStoreObject(r: Resource, raw: Record<string, unknown>): KubeOb
     if (Object.keys(others).length > 0) meta.annotations = others;
     else delete meta.annotations;
   }
+  if (r.kind === 'Secret' && (rest as { type?: unknown }).type === HELM_RELEASE) {
+    delete (rest as { data?: unknown }).data;
+    delete (rest as { stringData?: unknown }).stringData;
+  }
   return { ...rest, apiVersion: apiVersionOf(r), kind: r.kind, metadata: meta } as KubeObject;
 }
+
+const HELM_RELEASE = 'helm.sh/release.v1';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

@@ -1,14 +1,12 @@
 // The Kubernetes source against a small fake API server on 127.0.0.1: list, watch, what reaches the store,
 // and that status-only updates do not trigger a rebuild. The real API server is exercised in test/kubernetes/.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { collectionPath, RESOURCES, toStoreObject } from '../../src/sources/informers.ts';
 import { kubeClient } from '../../src/sources/kube-client.ts';
 import { KubernetesSource } from '../../src/sources/kubernetes.ts';
 import { ResourceStore } from '../../src/sources/store.ts';
+import { FakeApiServer, fakeKubeConfig, until } from './fake-api.ts';
 
 const GW = 'gateway.networking.k8s.io';
 const gateway = (extra: Record<string, unknown> = {}) => ({
@@ -16,44 +14,6 @@ const gateway = (extra: Record<string, unknown> = {}) => ({
   spec: { gatewayClassName: 'portico', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
   ...extra,
 });
-
-/** Serves discovery, lists (items without kind, as the real server sends them) and watches fed by `send`. */
-class FakeApiServer {
-  server = http.createServer((req, res) => this.#handle(req, res));
-  watchers = new Map<string, http.ServerResponse[]>();
-  lists = new Map<string, unknown[]>();
-  served: Record<string, string[]> = {
-    '/api/v1': ['namespaces', 'services', 'secrets', 'configmaps'],
-    [`/apis/${GW}/v1`]: ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes', 'referencegrants', 'listenersets', 'backendtlspolicies'],
-    '/apis/gateway.networking.x-k8s.io/v1alpha1': ['xbackendtrafficpolicies'],
-    [`/apis/${GW}/v1beta1`]: ['referencegrants'],
-    '/apis/discovery.k8s.io/v1': ['endpointslices'],
-  };
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  send(path: string, type: string, object: unknown) {
-    for (const w of this.watchers.get(path) ?? []) w.write(JSON.stringify({ type, object }) + '\n');
-  }
-  close() {
-    for (const ws of this.watchers.values()) for (const w of ws) w.destroy();
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-  #handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url!, 'http://x');
-    const discovery = this.served[url.pathname];
-    if (discovery) return void res.end(JSON.stringify({ resources: discovery.map((name) => ({ name })) }));
-    if (url.searchParams.get('watch') === 'true') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.flushHeaders();
-      this.watchers.set(url.pathname, [...(this.watchers.get(url.pathname) ?? []), res]);
-      return;
-    }
-    res.end(JSON.stringify({ metadata: { resourceVersion: '10' }, items: this.lists.get(url.pathname) ?? [] }));
-  }
-}
 
 let api: FakeApiServer;
 let source: KubernetesSource;
@@ -64,15 +24,8 @@ const gatewaysPath = collectionPath(RESOURCES.find((r) => r.kind === 'Gateway')!
 before(async () => {
   api = new FakeApiServer();
   api.lists.set(gatewaysPath, [gateway({ status: { conditions: [] } })]);
-  const server = await api.start();
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
-    users: [{ name: 'me' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'me' }],
-    currentContext: 'fake',
-  });
-  source = new KubernetesSource({ kubeconfig: kc, client: kubeClient(kc), store, log: { info() {}, warn() {} }, onChange: () => changes++ });
+  const kc = fakeKubeConfig(await api.start());
+  source = new KubernetesSource({ client: kubeClient(kc), store, log: { info() {}, warn() {} }, onChange: () => changes++ });
   await source.start();
   // Every kind lists, and its watch is open, before events are sent.
   await until(() => [...api.watchers.values()].length === RESOURCES.length);
@@ -82,10 +35,6 @@ after(() => {
   source?.close();
   api?.close();
 });
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
-}
 
 test('listed objects reach the store with kind and apiVersion, without status, resourceVersion or managedFields', () => {
   const g = store.get('Gateway/app/gw') as unknown as Record<string, unknown> & { metadata: Record<string, unknown> };
@@ -138,4 +87,12 @@ test('toStoreObject keeps labels, annotations and top-level fields (EndpointSlic
     metadata: { name: 's', namespace: 'a', labels: { 'kubernetes.io/service-name': 'echo' } },
     addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.1'] }],
   });
+});
+
+test("toStoreObject drops the payload of Helm's release Secrets, keeping the Secret and its type", () => {
+  const secret = RESOURCES.find((r) => r.kind === 'Secret')!;
+  const helm = toStoreObject(secret, { metadata: { name: 'sh.helm.release.v1.app.v3', namespace: 'a' }, type: 'helm.sh/release.v1', data: { release: 'H4sI'.repeat(1000) } });
+  assert.deepEqual(helm, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sh.helm.release.v1.app.v3', namespace: 'a' }, type: 'helm.sh/release.v1' });
+  const tls = toStoreObject(secret, { metadata: { name: 'cert', namespace: 'a' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' } });
+  assert.deepEqual((tls as unknown as { data: unknown }).data, { 'tls.crt': 'Y2VydA==', 'tls.key': 'a2V5' });
 });
