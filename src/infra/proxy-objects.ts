@@ -112,7 +112,11 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
               // Not ready at once on SIGTERM, still serving while the endpoint is removed, then drain.
               '--drain-delay=5',
             ],
-            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              // bin/portico.js adds its memory defaults unless NODE_OPTIONS names the same flag.
+              ...(params.nodeOptions ? [{ name: 'NODE_OPTIONS', value: params.nodeOptions }] : []),
+            ],
             ports: [
               ...ports.map((p) => ({ name: portName(p.port, p.protocol), containerPort: p.port, protocol: p.protocol })),
               { name: 'admin', containerPort: PROXY_ADMIN_PORT, protocol: 'TCP' },

@@ -8,6 +8,8 @@
 //     resources: |                  # the proxy container's resources, as in a Pod spec (default: none)
 //       requests: {cpu: 100m, memory: 64Mi}
 //       limits: {memory: 256Mi}
+//     nodeOptions: "--max-semi-space-size=2 --heap-growing-percent=30"
+//                                   # V8 memory flags for the proxy (its NODE_OPTIONS; default: bin/portico.js's own)
 //
 // Unknown keys are refused so a typo does not pass silently.
 import { parse } from 'yaml';
@@ -20,12 +22,19 @@ export type ProxyParams = {
   replicas: number;
   serviceType: ServiceType;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  /** NODE_OPTIONS of the proxy container: V8 heap flags only, each checked against NODE_FLAGS. */
+  nodeOptions?: string;
 };
 
 export const DEFAULT_PARAMS: ProxyParams = { replicas: 1, serviceType: 'LoadBalancer' };
 
 const SERVICE_TYPES: readonly ServiceType[] = ['LoadBalancer', 'ClusterIP', 'NodePort'];
-const KEYS = ['replicas', 'serviceType', 'resources'];
+const KEYS = ['replicas', 'serviceType', 'resources', 'nodeOptions'];
+/**
+ * The flags nodeOptions may hold: V8's heap sizing, nothing that loads code (--require, --import) or changes what the
+ * proxy does. A flag named here replaces bin/portico.js's default of the same name.
+ */
+const NODE_FLAGS = /^--(max-semi-space-size|min-semi-space-size|max-old-space-size|initial-old-space-size|max-heap-size|initial-heap-size|heap-growing-percent)=\d+$|^--(no-)?(optimize-for-size|single-threaded-gc)$/;
 const MAX_REPLICAS = 1000;
 
 /**
@@ -64,6 +73,14 @@ export function proxyParams(gateway: Gateway, configMaps: readonly ConfigMap[]):
     const r = parseResources(data.resources);
     if (typeof r === 'string') return { error: `${where} key resources: ${r}` };
     params.resources = r;
+  }
+  if (data.nodeOptions !== undefined) {
+    const flags = data.nodeOptions.trim().split(/\s+/).filter(Boolean);
+    const bad = flags.find((f) => !NODE_FLAGS.test(f));
+    if (bad !== undefined) {
+      return { error: `${where} key nodeOptions has ${JSON.stringify(bad)}; it takes V8 heap flags only, as --name=MEGABYTES (max-semi-space-size, max-old-space-size, heap-growing-percent, ...) or --optimize-for-size` };
+    }
+    if (flags.length > 0) params.nodeOptions = flags.join(' ');
   }
   return { params };
 }

@@ -56,6 +56,7 @@ test('the three objects carry the gateway-name label, infrastructure labels and 
   assert.deepEqual(c.args.slice(0, 5), ['proxy', '--controller', 'portico.portico-system.svc:9902', '--gateway', 'apps/gw']);
   assert.deepEqual(c.ports.map((p: Any) => p.containerPort), [80, 8080, 9901]);
   assert.equal(c.resources, undefined);
+  assert.deepEqual(c.env.map((e: Any) => e.name), ['POD_NAME'], 'no NODE_OPTIONS: bin/portico.js applies its defaults');
   const s = o.service!;
   assert.equal(s.spec.type, 'LoadBalancer');
   assert.deepEqual(s.spec.selector, d.spec.selector.matchLabels);
@@ -75,6 +76,18 @@ test('parameters set replicas, Service type and resources', () => {
   assert.deepEqual(proxyParams(gateway(), []), { params: DEFAULT_PARAMS });
 });
 
+test('nodeOptions becomes the proxy container\'s NODE_OPTIONS', () => {
+  const g = gateway({ parametersRef: { group: '', kind: 'ConfigMap', name: 'params' } });
+  const p = proxyParams(g, [cm({ nodeOptions: ' --max-semi-space-size=2  --heap-growing-percent=30 --optimize-for-size\n' })]);
+  assert.ok('params' in p);
+  assert.equal(p.params.nodeOptions, '--max-semi-space-size=2 --heap-growing-percent=30 --optimize-for-size');
+  const o = proxyObjects(g, config(), p.params, IMAGE) as unknown as Record<string, Any>;
+  const env = o.deployment!.spec.template.spec.containers[0].env as Any[];
+  assert.deepEqual(env.find((e) => e.name === 'NODE_OPTIONS'), { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --heap-growing-percent=30 --optimize-for-size' });
+  const empty = proxyParams(g, [cm({ nodeOptions: '  ' })]);
+  assert.ok('params' in empty && empty.params.nodeOptions === undefined);
+});
+
 test('bad parameters say what is wrong, where, and what to do', () => {
   const ref = (kind = 'ConfigMap', group = '') => gateway({ parametersRef: { group, kind, name: 'params' } });
   const err = (g: Gateway, maps: ConfigMap[]) => {
@@ -91,6 +104,8 @@ test('bad parameters say what is wrong, where, and what to do', () => {
   assert.match(err(ref(), [cm({ resources: 'requests: [' })]), /key resources: is not valid YAML/);
   assert.match(err(ref(), [cm({ resources: 'requests: {cpu: lots}' })]), /requests\.cpu is "lots", not a quantity/);
   assert.match(err(ref(), [cm({ resources: 'cpu: 1' })]), /has key cpu; use requests and\/or limits/);
+  assert.match(err(ref(), [cm({ nodeOptions: '--max-semi-space-size=2 --require=/tmp/x.js' })]), /key nodeOptions has "--require=\/tmp\/x\.js"; it takes V8 heap flags only/);
+  assert.match(err(ref(), [cm({ nodeOptions: '--max-old-space-size=lots' })]), /nodeOptions has "--max-old-space-size=lots"/);
   // A ConfigMap of the same name in another namespace is not the Gateway's.
   assert.match(err(ref(), [{ ...cm({}), metadata: { name: 'params', namespace: 'other' } }]), /does not exist/);
 });
