@@ -57,7 +57,7 @@ async function main(): Promise<number> {
 
   const pods = spawnLogged(cluster, 'pods', [join(moduleDir, 'pods', 'main.ts'), '--kubeconfig', cluster.kubeconfig, '--log-dir', join(workDir, 'pod-logs')]);
   await waitForLine(pods, 'READY', 'the pod impersonator (conformance/pods/main.ts)');
-  spawnLogged(cluster, 'controller', [join(repoRoot, 'src', 'cli', 'main.ts'), 'controller', '--kubeconfig', cluster.kubeconfig,
+  spawnLogged(cluster, 'controller', [join(repoRoot, 'bin', 'portico.js'), 'controller', '--kubeconfig', cluster.kubeconfig,
     '--infrastructure', 'host', '--gateway-address-pool', ADDRESS_POOL, '--admin', '127.0.0.1:9901', '--no-leader-elect']);
 
   const runTest = values['run-test'];

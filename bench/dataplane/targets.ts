@@ -75,7 +75,7 @@ export async function startPortico(dir: string, upstreamPort: number, routes: nu
   mkdirSync(d, { recursive: true });
   writeFileSync(join(d, 'gateway.yaml'), gatewayYaml(port) + serviceYaml('upstream', upstreamPort));
   writeFileSync(join(d, 'routes.yaml'), routesYaml(routes, ['upstream']));
-  const args = ['src/cli/main.ts', 'run', '-f', d, '--access-log', 'off', '--admin', '127.0.0.1:0', '--log-level', 'warn'];
+  const args = ['bin/portico.js', 'run', '-f', d, '--access-log', 'off', '--admin', '127.0.0.1:0', '--log-level', 'warn'];
   if (workers > 1) args.push('--workers', String(workers));
   const proc = start(`portico (${routes} routes)`, process.execPath, args, { cpus: cores.proxy, cwd: porticoRoot() });
   // The listener binds when the first configuration is applied, so a connection means the routes are live.

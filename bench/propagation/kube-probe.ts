@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => upstream.listen(UPSTREAM.port, UPSTREAM.host, r));
   await setUp();
   const logFd = openSync(values.log!, 'a');
-  const controller = spawn(process.execPath, [`${repo}src/cli/main.ts`, 'controller', '--kubeconfig', values.kubeconfig!, '--infrastructure', 'host',
+  const controller = spawn(process.execPath, [`${repo}bin/portico.js`, 'controller', '--kubeconfig', values.kubeconfig!, '--infrastructure', 'host',
     '--gateway-address-pool', POOL, '--gateway-class', CLASS, '--no-leader-elect', '--no-host-service', '--admin', values.admin!, '--log-level', process.env.PROBE_LOG_LEVEL ?? 'warn'],
     { stdio: ['ignore', logFd, logFd] });
   try {

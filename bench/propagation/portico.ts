@@ -27,7 +27,7 @@ export async function startWatchedPortico(dir: string, ups: readonly NamedUpstre
   const inspectPort = await freePort();
   writeFileSync(join(watched, 'gateway.yaml'), gatewayYaml(port) + ups.map((u) => serviceYaml(u.name, u.port)).join(''));
   writeFileSync(join(watched, 'existing.yaml'), routesYaml(existing, ups.map((u) => u.name)));
-  const args = ['src/cli/main.ts', 'run', '-f', watched, '--access-log', 'off', '--admin', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
+  const args = ['bin/portico.js', 'run', '-f', watched, '--access-log', 'off', '--admin', `127.0.0.1:${adminPort}`, '--log-level', 'warn'];
   // The inspector (loopback only) lets the churn test force a GC before reading the heap.
   // PORTICO_BENCH_NODE_ARGS adds node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a propagation run.
   const extra = (process.env.PORTICO_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
