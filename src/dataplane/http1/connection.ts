@@ -178,7 +178,7 @@ export class FastConnection {
       // More bytes came with the head (pipelining, or garbage after it): node:http parses them all at once, so
       // its answer to what follows can come before this request's; node:http then serves the whole read.
       if (r === readLength) {
-        this.#headParts = [];
+        if (this.#headParts.length > 0) this.#headParts = [];
         restartParser(this.#parser, 'request', this.#host.limits.maxHeaderSize);
         this.#send(p);
         return false;
@@ -318,10 +318,19 @@ export class FastConnection {
     if (this.#socket.destroyed) return true;
     let data: Buffer | string;
     if (p.outHead !== null) {
-      const head = Buffer.from(p.outHead, 'latin1');
+      const head = p.outHead;
       p.outHead = null;
       p.sent = true;
-      data = chunks.length === 0 ? head : Buffer.concat([head, ...chunks]);
+      let size = 0;
+      for (const c of chunks) size += c.length;
+      if (size <= SMALL_BODY) {
+        // A small answer goes out as one latin1 string (bytes map to characters one to one): no Buffers to build
+        // and join for what is usually a head and a few bytes.
+        let text = head;
+        for (const c of chunks) text += c.toString('latin1');
+        return this.#socket.write(text, 'latin1');
+      }
+      data = Buffer.concat([Buffer.from(head, 'latin1'), ...chunks]);
     } else {
       data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     }
@@ -461,6 +470,8 @@ export class FastConnection {
 }
 
 const CRLF = Buffer.from('\r\n');
+/** Bodies up to this size are written with their head as one string (see #write). */
+const SMALL_BODY = 2048;
 
 type CachedSeries = { metrics: Metrics; gateway: string; listener: string; series: Series };
 /** Per compiled route and backend: compiled routes live as long as the config that made them. */

@@ -77,8 +77,11 @@ export function isParseError(r: unknown): r is ParseError {
  * llhttp, resumed after such a stop, parses what follows without reporting errors: it must start afresh instead.
  */
 export function restartParser(parser: LlhttpParser, kind: 'request' | 'response', maxHeaderSize: number): void {
-  parser.initialize(kind === 'request' ? P.REQUEST : P.RESPONSE, {}, maxHeaderSize, 0);
+  parser.initialize(kind === 'request' ? P.REQUEST : P.RESPONSE, RESOURCE, maxHeaderSize, 0);
 }
+
+/** The async resource a parser reports to async hooks; one is enough, nothing here tracks parsers by it. */
+const RESOURCE = {};
 
 /** A parser with no lenient flags (node:http's default) and the server's header-size limit. */
 export function createParser(kind: 'request' | 'response', maxHeaderSize: number, cb: ParserCallbacks, onExecute?: (r: number | ParseError) => void): LlhttpParser {
