@@ -8,6 +8,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
+# Node's compile cache, built into the image: proxy pods run with a read-only root file system and could not write
+# it, and without it every start strips the TypeScript again and keeps ~25 MiB more resident (bench/memory/).
+ENV NODE_COMPILE_CACHE=/app/.compile-cache
+RUN node --input-type=module -e "import m from 'node:module'; m.enableCompileCache(); for (const f of ['run', 'controller', 'proxy', 'validate']) await import('/app/src/cli/' + f + '.ts'); m.flushCompileCache();"
 # The uid the chart and the proxy Deployments run as.
 USER 65532:65532
 ENTRYPOINT ["node", "/app/bin/portico.js"]
