@@ -12,6 +12,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeClient } from '../../src/sources/kube-client.ts';
+import { applyBenchBase, applyObject, benchRoute, GW } from '../lib/kube-objects.ts';
 import { porticoRoot } from '../lib/portico.ts';
 import { freePort } from '../lib/ports.ts';
 import { rssMiB, sleep, start, stopAll } from '../lib/proc.ts';
@@ -23,7 +24,6 @@ const CLASS = 'portico-bench-memory';
 /** A pod IP (local in the namespace) for the upstream, and the pool the Gateway's address comes from. */
 const UPSTREAM = { host: '10.244.250.3', port: 8080 };
 const POOL = '10.250.0.64/26';
-const GW = 'gateway.networking.k8s.io/v1';
 const SETTLE_MS = 5000;
 
 const { values } = parseArgs({
@@ -38,7 +38,7 @@ const kc = new KubeConfig();
 kc.loadFromFile(values.kubeconfig);
 const api = kubeClient(kc);
 const say = (m: string) => process.stderr.write(`memory-kube: ${m}\n`);
-const apply = (path: string, o: Record<string, unknown>) => api.request('PATCH', `${path}?fieldManager=bench&force=true`, o, 'application/apply-patch+yaml');
+const apply = (path: string, o: Record<string, unknown>) => applyObject(api, path, o);
 
 async function until<T>(what: string, ms: number, f: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
   const end = Date.now() + ms;
@@ -68,27 +68,13 @@ function get(host: string, path: string): Promise<number> {
 
 /** Gateway, Service, EndpointSlice and ROUTES HTTPRoutes; only what is missing is created. */
 async function setUp(): Promise<void> {
-  await apply(`/apis/${GW}/gatewayclasses/${CLASS}`, { apiVersion: GW, kind: 'GatewayClass', metadata: { name: CLASS }, spec: { controllerName: 'portico.dev/gateway-controller' } });
-  await apply(`/api/v1/namespaces/${NS}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  await apply(`/api/v1/namespaces/${NS}/services/echo`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: NS }, spec: { ports: [{ name: 'http', port: 80, targetPort: UPSTREAM.port }] } });
-  await apply(`/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices/echo-1`, {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'echo-1', namespace: NS, labels: { 'kubernetes.io/service-name': 'echo' } },
-    addressType: 'IPv4', endpoints: [{ addresses: [UPSTREAM.host], conditions: { ready: true } }], ports: [{ name: 'http', port: UPSTREAM.port }],
-  });
-  await apply(`/apis/${GW}/namespaces/${NS}/gateways/bench`, {
-    apiVersion: GW, kind: 'Gateway', metadata: { name: 'bench', namespace: NS },
-    spec: { gatewayClassName: CLASS, listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
-  });
+  await applyBenchBase(api, { ns: NS, gatewayClass: CLASS, upstream: UPSTREAM });
   const have = new Set((await api.request<{ items: { metadata: { name: string } }[] }>('GET', `/apis/${GW}/namespaces/${NS}/httproutes`)).items.map((r) => r.metadata.name));
   const todo = Array.from({ length: routes }, (_, i) => i).filter((i) => !have.has(`r-${i}`));
   say(`${have.size} routes exist; creating ${todo.length}`);
   const worker = async () => {
     for (let i = todo.shift(); i !== undefined; i = todo.shift()) {
-      // Server-side apply, as `kubectl apply --server-side` would: every object carries managedFields, as in real clusters.
-      await apply(`/apis/${GW}/namespaces/${NS}/httproutes/r-${i}`, {
-        apiVersion: GW, kind: 'HTTPRoute', metadata: { name: `r-${i}`, namespace: NS },
-        spec: { parentRefs: [{ name: 'bench' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/r/${i}` } }], backendRefs: [{ name: 'echo', port: 80 }] }] },
-      });
+      await apply(`/apis/${GW}/namespaces/${NS}/httproutes/r-${i}`, benchRoute(NS, `r-${i}`, `/r/${i}`));
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeClient } from '../../src/sources/kube-client.ts';
+import { applyBenchBase, applyObject, benchRoute, GW } from '../lib/kube-objects.ts';
 import { porticoRoot } from '../lib/portico.ts';
 import { POLL_MS } from './probe.ts';
 import { delta, meanMs, scrape } from '../lib/scrape.ts';
@@ -18,7 +19,6 @@ const CLASS = 'portico-bench';
 /** A pod IP (local in the namespace) for the upstream, and the pool the Gateway's address comes from. */
 const UPSTREAM = { host: '10.244.250.1', port: 8080 };
 const POOL = '10.250.0.128/25';
-const GW = 'gateway.networking.k8s.io/v1';
 const DEADLINE_MS = 15_000;
 
 const { values } = parseArgs({
@@ -48,11 +48,8 @@ function get(host: string, path: string): Promise<number> {
   });
 }
 
-const apply = (path: string, o: Record<string, unknown>) => api.request('PATCH', `${path}?fieldManager=bench&force=true`, o, 'application/apply-patch+yaml');
-const route = (name: string, prefix: string) => ({
-  apiVersion: GW, kind: 'HTTPRoute', metadata: { name, namespace: NS },
-  spec: { parentRefs: [{ name: 'bench' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: prefix } }], backendRefs: [{ name: 'echo', port: 80 }] }] },
-});
+const apply = (path: string, o: Record<string, unknown>) => applyObject(api, path, o);
+const route = (name: string, prefix: string) => benchRoute(NS, name, prefix);
 
 async function until<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + ms;
@@ -79,17 +76,7 @@ async function setUp(): Promise<void> {
       return (err as { code?: number }).code === 404 ? true : undefined;
     }
   });
-  await apply(`/apis/${GW}/gatewayclasses/${CLASS}`, { apiVersion: GW, kind: 'GatewayClass', metadata: { name: CLASS }, spec: { controllerName: 'portico.dev/gateway-controller' } });
-  await apply(`/api/v1/namespaces/${NS}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  await apply(`/api/v1/namespaces/${NS}/services/echo`, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: NS }, spec: { ports: [{ name: 'http', port: 80, targetPort: UPSTREAM.port }] } });
-  await apply(`/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices/echo-1`, {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'echo-1', namespace: NS, labels: { 'kubernetes.io/service-name': 'echo' } },
-    addressType: 'IPv4', endpoints: [{ addresses: [UPSTREAM.host], conditions: { ready: true } }], ports: [{ name: 'http', port: UPSTREAM.port }],
-  });
-  await apply(`/apis/${GW}/namespaces/${NS}/gateways/bench`, {
-    apiVersion: GW, kind: 'Gateway', metadata: { name: 'bench', namespace: NS },
-    spec: { gatewayClassName: CLASS, listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
-  });
+  await applyBenchBase(api, { ns: NS, gatewayClass: CLASS, upstream: UPSTREAM });
 }
 
 /** Creates routes r-from … r-(to-1), a few at a time, and waits until the last one answers. */
