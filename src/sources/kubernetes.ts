@@ -28,6 +28,8 @@ export type KubernetesSourceOptions = {
 };
 
 const MAX_RETRY_MS = 30_000;
+/** 429 answers in a row before a kind counts as failing. */
+const BUSY_TRIES = 4;
 /** Lists come in pages: a whole list of thousands of objects is one string and one parse, all live at once. */
 const PAGE = 500;
 /** The API server ends each watch after about this long (kube's reflector picks 5-10 min), and we watch again. */
@@ -75,6 +77,8 @@ export class KubernetesSource {
     const path = collectionPath(r);
     const firstDelay = this.#o.retryMs ?? 1000;
     let delay = firstDelay;
+    /** Consecutive 429 answers. */
+    let busy = 0;
     /** `namespace/name` of every object of this kind in the store. */
     const keys = new Set<string>();
     let version = '';
@@ -92,6 +96,7 @@ export class KubernetesSource {
           version = await this.#list(path, keys, upsert, remove);
           this.#failing.delete(r.kind);
           delay = firstDelay;
+          busy = 0;
           synced();
         }
         const opened = Date.now();
@@ -104,6 +109,7 @@ export class KubernetesSource {
           if (rv) version = rv;
           this.#failing.delete(r.kind);
           delay = firstDelay;
+          busy = 0;
         });
         // 410 Gone: the API server no longer has our resourceVersion's history; only a new list catches up.
         if (expired) version = '';
@@ -117,8 +123,14 @@ export class KubernetesSource {
         }
         const why = (err as Error)?.message ?? String(err);
         const line = `cannot list/watch ${r.kind} at ${this.#o.client.server}${path}: ${why}; retrying in ${Math.round(delay / 1000)}s`;
-        this.#failing.set(r.kind, line);
-        this.#o.log.warn(line);
+        // 429 is the API server asking to come back later: its watch cache for a just-established CRD is still
+        // filling ("storage is (re)initializing"), or priority and fairness is shedding load. Normal for a moment;
+        // a failure only when it goes on.
+        if ((err as { code?: number }).code === 429 && ++busy < BUSY_TRIES) this.#o.log.info(line);
+        else {
+          this.#failing.set(r.kind, line);
+          this.#o.log.warn(line);
+        }
         await this.#sleep(delay);
         delay = Math.min(delay * 2, MAX_RETRY_MS);
       }

@@ -22,12 +22,13 @@ let api: FakeApiServer;
 let source: KubernetesSource;
 const store = new ResourceStore();
 let changes = 0;
+const infos: string[] = [];
 
 before(async () => {
   api = new FakeApiServer();
   api.lists.set(routesPath, Array.from({ length: 1200 }, (_, i) => route(`r-${i}`)));
   const kc = fakeKubeConfig(await api.start());
-  source = new KubernetesSource({ client: kubeClient(kc), store, log: { info() {}, warn() {} }, onChange: () => changes++, retryMs: 10 });
+  source = new KubernetesSource({ client: kubeClient(kc), store, log: { info: (m) => void infos.push(m), warn() {} }, onChange: () => changes++, retryMs: 10 });
   await source.start();
   await until(() => (api.watchers.get(routesPath)?.length ?? 0) === 1);
 });
@@ -82,6 +83,19 @@ test('a refused list is reported by errors() and retried until it succeeds', asy
   await until(() => source.errors().length === 1);
   assert.match(source.errors()[0]!, /^cannot list\/watch HTTPRoute at http:\/\/127\.0\.0\.1:\d+\/apis\/gateway\.networking\.k8s\.io\/v1\/httproutes: GET .*403 httproutes is forbidden; retrying in \d+s$/);
   assert.equal(routeCount(store), 2, 'the store keeps what it had');
+  api.refused.delete(routesPath);
+  await until(() => source.errors().length === 0 && (api.watchers.get(routesPath)?.length ?? 0) === 1);
+  assert.equal(routeCount(store), 2);
+});
+
+test('a 429 (storage of a new CRD still initializing) is retried quietly, and counts as failing only when it goes on', async () => {
+  infos.length = 0;
+  api.refused.set(routesPath, 429);
+  api.expire(routesPath);
+  await until(() => infos.length >= 2);
+  assert.deepEqual(source.errors(), [], 'not failing after one or two 429s');
+  await until(() => source.errors().length === 1);
+  assert.ok(infos.length >= 3);
   api.refused.delete(routesPath);
   await until(() => source.errors().length === 0 && (api.watchers.get(routesPath)?.length ?? 0) === 1);
   assert.equal(routeCount(store), 2);
