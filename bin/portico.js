@@ -14,6 +14,15 @@ import { fileURLToPath } from 'node:url';
  */
 export const NODE_DEFAULTS = ['--max-semi-space-size=4'];
 /**
+ * Flags for one command on top of NODE_DEFAULTS. `proxy`: V8 starts its memory reducer (incremental GCs that hand
+ * unused heap back) only while it measures a low allocation rate, and in a proxy gone quiet after a config or a burst
+ * of traffic no GC runs to measure it: the rate stays "high" and 25-35 MiB of garbage stays resident for good. Memory
+ * saver mode lets the reducer run regardless; it costs no CPU per request (bench/memory/cpu.ts) but about doubles the
+ * time to apply a whole new config, so only the data-plane-only process gets it, not `run` or `controller`, which
+ * translate. The compile cache is kept per flag set, so Dockerfile builds it through bin/compile-cache.js with these.
+ */
+export const COMMAND_NODE_DEFAULTS = { proxy: ['--memory-saver-mode'] };
+/**
  * Environment for the same commands, each unless already set. glibc gives every thread that allocates its own malloc
  * arena (V8's GC helpers, libuv's pool), and freed memory stays in them: two arenas hold the controller's RSS about
  * 15 MiB lower.
@@ -21,21 +30,39 @@ export const NODE_DEFAULTS = ['--max-semi-space-size=4'];
 export const ENV_DEFAULTS = { MALLOC_ARENA_MAX: '2' };
 const LONG_RUNNING = new Set(['run', 'controller', 'proxy']);
 
-/** The defaults not already given (NODE_OPTIONS or node's own arguments), as `--name=value` strings. */
-export function missingDefaults(nodeOptions, execArgv) {
-  const name = (flag) => flag.split('=')[0].replace(/_/g, '-');
+/** The node flags `command` starts with when nothing overrides them. */
+export function defaultsFor(command) {
+  return [...NODE_DEFAULTS, ...(COMMAND_NODE_DEFAULTS[command] ?? [])];
+}
+
+/** The defaults for `command` not already given (NODE_OPTIONS or node's own arguments), as `--name=value` strings. */
+export function missingDefaults(nodeOptions, execArgv, command) {
+  // --no-x turns off what --x turns on: both name the same setting.
+  const name = (flag) => flag.split('=')[0].replace(/_/g, '-').replace(/^--no-/, '--');
   const given = new Set([...(nodeOptions ?? '').split(/\s+/), ...execArgv].filter(Boolean).map(name));
-  return NODE_DEFAULTS.filter((f) => !given.has(name(f)));
+  return defaultsFor(command).filter((f) => !given.has(name(f)));
+}
+
+/**
+ * PORTICO_NODE_OPTIONS: node flags for the long-running commands, given on node's command line at the restart below.
+ * NODE_OPTIONS refuses most V8 flags (--heap-growing-percent, --memory-saver-mode, ...: "not allowed in NODE_OPTIONS",
+ * and node exits); this is how a Gateway's `nodeOptions` parameter reaches its proxies. A flag named here counts as
+ * given, as in NODE_OPTIONS.
+ */
+export function extraFlags(value) {
+  return (value ?? '').split(/\s+/).filter(Boolean);
 }
 
 const command = process.argv[2];
-if (import.meta.main && LONG_RUNNING.has(command) && process.env.PORTICO_NODE_DEFAULTS !== 'off' && typeof process.execve === 'function') {
-  const missing = missingDefaults(process.env.NODE_OPTIONS, process.execArgv);
-  const env = Object.entries(ENV_DEFAULTS).filter(([k]) => process.env[k] === undefined);
+if (import.meta.main && LONG_RUNNING.has(command) && typeof process.execve === 'function') {
+  const extra = extraFlags(process.env.PORTICO_NODE_OPTIONS).filter((f) => !process.execArgv.includes(f));
+  const defaultsOn = process.env.PORTICO_NODE_DEFAULTS !== 'off';
+  const missing = defaultsOn ? missingDefaults(`${process.env.NODE_OPTIONS ?? ''} ${process.env.PORTICO_NODE_OPTIONS ?? ''}`, process.execArgv, command) : [];
+  const env = defaultsOn ? Object.entries(ENV_DEFAULTS).filter(([k]) => process.env[k] === undefined) : [];
   // V8 sizes its heap and glibc reads its settings when the process starts: execve restarts node in place (same PID,
   // same stdio) with them. The restarted process finds them set and goes on.
-  if (missing.length > 0 || env.length > 0) {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missing, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+  if (extra.length > 0 || missing.length > 0 || env.length > 0) {
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missing, ...extra, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
       { ...process.env, ...Object.fromEntries(env) });
   }
 }

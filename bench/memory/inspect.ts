@@ -4,7 +4,7 @@ import { get } from '../lib/http.ts';
 
 export type MemoryDetail = { rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number; arrayBuffersMiB: number };
 
-export async function gcAndDetail(inspectPort: number): Promise<MemoryDetail> {
+export async function gcAndDetail(inspectPort: number, collect = true): Promise<MemoryDetail> {
   const list = JSON.parse((await get(inspectPort, '/json/list')).body) as { webSocketDebuggerUrl?: string }[];
   const target = list[0]?.webSocketDebuggerUrl;
   if (!target) throw new Error(`no inspector target on 127.0.0.1:${inspectPort}; was the process started with --inspect?`);
@@ -25,8 +25,10 @@ export async function gcAndDetail(inspectPort: number): Promise<MemoryDetail> {
     ws.send(JSON.stringify({ id: mine, method, params }));
   });
   try {
-    await call('HeapProfiler.collectGarbage');
-    await call('HeapProfiler.collectGarbage');
+    if (collect) {
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+    }
     const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }) as { result: { value: string } };
     const m = JSON.parse(r.result.value) as Record<string, number>;
     const mib = (k: string) => (m[k] ?? 0) / 2 ** 20;

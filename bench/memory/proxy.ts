@@ -7,6 +7,9 @@
 // request answers 503 and no upstream pool opens. For real forwarding run it in the test cluster's network namespace,
 // where pod addresses are local: ip netns exec m node bench/memory/proxy.ts 5000 2000 10.244.250.2
 // PORTICO_BENCH_NODE_ARGS adds node flags to the proxy (e.g. "--max-semi-space-size=16" to compare settings).
+// Node keeps a compile cache per set of flags that change compiled code: run a new setting twice and read the second.
+// Diagnostics: PORTICO_BENCH_HEAP=1 also prints the heap before the forced GC, PORTICO_BENCH_TRACE=1 passes the
+// proxy's stdout through (with --trace-gc in PORTICO_BENCH_NODE_ARGS), PORTICO_BENCH_IDLE_MS sets the quiet wait.
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -61,7 +64,7 @@ try {
   const extra = (process.env.PORTICO_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = start('portico proxy', process.execPath, [...extra, `--inspect=127.0.0.1:${inspectPort}`, 'bin/portico.js', 'proxy',
     '--controller', url, '--gateway', GATEWAY, '--name', 'bench-0', '--token-file', join(dir, 'token'), '--ca-file', join(dir, 'ca.crt'),
-    '--admin', `127.0.0.1:${adminPort}`, '--listen-address', '127.0.0.1', '--log-level', 'warn'], { cwd: porticoRoot() });
+    '--admin', `127.0.0.1:${adminPort}`, '--listen-address', '127.0.0.1', '--log-level', 'warn'], { cwd: porticoRoot(), ...(process.env.PORTICO_BENCH_TRACE ? { stdout: 1 } : {}) });
   await untilRouted(port, `${routePath(routes - 1)}/x`, proc.exited);
   const live = rssMiB(proc.pid);
   // Traffic over routes spread across the table, so every upstream pool is open and the router's paths are warm.
@@ -73,8 +76,9 @@ try {
   const rss = rssMiB(proc.pid);
   const anon = anonMiB(proc.pid);
   // V8's memory reducer runs a few seconds after allocation stops: what a quiet proxy settles at.
-  await sleep(12_000);
+  await sleep(Number(process.env.PORTICO_BENCH_IDLE_MS ?? 12_000));
   const idle = rssMiB(proc.pid);
+  if (process.env.PORTICO_BENCH_HEAP) console.log(`before GC: ${describe(await gcAndDetail(inspectPort, false), fmt)}`);
   const after = await gcAndDetail(inspectPort);
   console.log(`portico proxy, ${routes} routes (config ${fmt(JSON.stringify(config).length / 2 ** 20, 1)} MiB of JSON)` +
     `${extra.length ? `, node ${extra.join(' ')}` : ''}: RSS ${fmt(live, 0)} MiB when live, ${fmt(rss, 0)} MiB after ${requests} requests${forwarding ? '' : ' (503s: loopback upstreams)'} ` +

@@ -2,7 +2,8 @@
 // `pool.request()` + `body.pipe(res)` (a promise, a Readable body, pipe's listeners, per request): on a 1-route
 // keep-alive benchmark that machinery was about a third of Portico's CPU per request.
 import type { ServerResponse } from 'node:http';
-import { util, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { parseHeaders } from './undici-parts.ts';
 import type { HeaderEdit } from './filters/header-modifier.ts';
 import { stripHopByHop } from './headers.ts';
 import { answerInvalidHeaders } from './respond.ts';
@@ -50,7 +51,7 @@ export class Relay {
       return false;
     }
     try {
-      const out = stripHopByHop(util.parseHeaders(rawHeaders ?? []) as Record<string, string | string[] | undefined>);
+      const out = stripHopByHop(parseHeaders(rawHeaders ?? []) as Record<string, string | string[] | undefined>);
       for (const edit of this.#edits) edit(out);
       res.writeHead(statusCode, out);
     } catch (err) {
@@ -76,7 +77,7 @@ export class Relay {
     this.#finished = true;
     const res = this.#res;
     if (res.destroyed) return;
-    if (rawTrailers && rawTrailers.length > 0) addTrailers(res, util.parseHeaders(rawTrailers) as Record<string, string | string[] | undefined>);
+    if (rawTrailers && rawTrailers.length > 0) addTrailers(res, parseHeaders(rawTrailers) as Record<string, string | string[] | undefined>);
     res.end();
   }
 

@@ -2,7 +2,8 @@
 // H2CClient multiplexing one HTTP/2 cleartext connection), kept across config versions while any config still lists
 // the endpoint, closed (after its requests finish) once none does.
 import { isIP } from 'node:net';
-import { Client, H2CClient, Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Client, H2CClient, Pool } from './undici-parts.ts';
 import { formatHostPort, mayReachThisHost } from '../ir/net.ts';
 import type * as ir from '../ir/types.ts';
 import { roundRobin, type RoundRobin } from './balancer.ts';

@@ -114,8 +114,9 @@ export function proxyObjects(gateway: Gateway, config: ProxyConfig, params: Prox
             ],
             env: [
               { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              // bin/portico.js adds its memory defaults unless NODE_OPTIONS names the same flag.
-              ...(params.nodeOptions ? [{ name: 'NODE_OPTIONS', value: params.nodeOptions }] : []),
+              // bin/portico.js puts these on node's command line (NODE_OPTIONS refuses most V8 flags) in place of
+              // its own defaults of the same name.
+              ...(params.nodeOptions ? [{ name: 'PORTICO_NODE_OPTIONS', value: params.nodeOptions }] : []),
             ],
             ports: [
               ...ports.map((p) => ({ name: portName(p.port, p.protocol), containerPort: p.port, protocol: p.protocol })),

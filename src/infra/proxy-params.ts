@@ -9,7 +9,7 @@
 //       requests: {cpu: 100m, memory: 64Mi}
 //       limits: {memory: 256Mi}
 //     nodeOptions: "--max-semi-space-size=2 --heap-growing-percent=30"
-//                                   # V8 memory flags for the proxy (its NODE_OPTIONS; default: bin/portico.js's own)
+//                                   # V8 memory flags for the proxy (PORTICO_NODE_OPTIONS; default: bin/portico.js's own)
 //
 // Unknown keys are refused so a typo does not pass silently.
 import { parse } from 'yaml';
@@ -22,7 +22,7 @@ export type ProxyParams = {
   replicas: number;
   serviceType: ServiceType;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  /** NODE_OPTIONS of the proxy container: V8 heap flags only, each checked against NODE_FLAGS. */
+  /** PORTICO_NODE_OPTIONS of the proxy container: V8 heap flags only, each checked against NODE_FLAGS. */
   nodeOptions?: string;
 };
 
@@ -34,7 +34,7 @@ const KEYS = ['replicas', 'serviceType', 'resources', 'nodeOptions'];
  * The flags nodeOptions may hold: V8's heap sizing, nothing that loads code (--require, --import) or changes what the
  * proxy does. A flag named here replaces bin/portico.js's default of the same name.
  */
-const NODE_FLAGS = /^--(max-semi-space-size|min-semi-space-size|max-old-space-size|initial-old-space-size|max-heap-size|initial-heap-size|heap-growing-percent)=\d+$|^--(no-)?(optimize-for-size|single-threaded-gc)$/;
+const NODE_FLAGS = /^--(max-semi-space-size|min-semi-space-size|max-old-space-size|initial-old-space-size|max-heap-size|initial-heap-size|heap-growing-percent)=\d+$|^--(no-)?(optimize-for-size|single-threaded-gc|memory-saver-mode)$/;
 const MAX_REPLICAS = 1000;
 
 /**

@@ -56,7 +56,7 @@ test('the three objects carry the gateway-name label, infrastructure labels and 
   assert.deepEqual(c.args.slice(0, 5), ['proxy', '--controller', 'portico.portico-system.svc:9902', '--gateway', 'apps/gw']);
   assert.deepEqual(c.ports.map((p: Any) => p.containerPort), [80, 8080, 9901]);
   assert.equal(c.resources, undefined);
-  assert.deepEqual(c.env.map((e: Any) => e.name), ['POD_NAME'], 'no NODE_OPTIONS: bin/portico.js applies its defaults');
+  assert.deepEqual(c.env.map((e: Any) => e.name), ['POD_NAME'], 'no PORTICO_NODE_OPTIONS: bin/portico.js applies its defaults');
   const s = o.service!;
   assert.equal(s.spec.type, 'LoadBalancer');
   assert.deepEqual(s.spec.selector, d.spec.selector.matchLabels);
@@ -76,14 +76,15 @@ test('parameters set replicas, Service type and resources', () => {
   assert.deepEqual(proxyParams(gateway(), []), { params: DEFAULT_PARAMS });
 });
 
-test('nodeOptions becomes the proxy container\'s NODE_OPTIONS', () => {
+test('nodeOptions becomes the proxy container\'s PORTICO_NODE_OPTIONS (NODE_OPTIONS refuses these flags)', () => {
   const g = gateway({ parametersRef: { group: '', kind: 'ConfigMap', name: 'params' } });
   const p = proxyParams(g, [cm({ nodeOptions: ' --max-semi-space-size=2  --heap-growing-percent=30 --optimize-for-size\n' })]);
   assert.ok('params' in p);
   assert.equal(p.params.nodeOptions, '--max-semi-space-size=2 --heap-growing-percent=30 --optimize-for-size');
   const o = proxyObjects(g, config(), p.params, IMAGE) as unknown as Record<string, Any>;
   const env = o.deployment!.spec.template.spec.containers[0].env as Any[];
-  assert.deepEqual(env.find((e) => e.name === 'NODE_OPTIONS'), { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --heap-growing-percent=30 --optimize-for-size' });
+  assert.deepEqual(env.find((e) => e.name === 'PORTICO_NODE_OPTIONS'), { name: 'PORTICO_NODE_OPTIONS', value: '--max-semi-space-size=2 --heap-growing-percent=30 --optimize-for-size' });
+  assert.equal(env.find((e) => e.name === 'NODE_OPTIONS'), undefined);
   const empty = proxyParams(g, [cm({ nodeOptions: '  ' })]);
   assert.ok('params' in empty && empty.params.nodeOptions === undefined);
 });

@@ -2,14 +2,17 @@
 // (ENV_DEFAULTS), unless the user gave a flag of the same name through NODE_OPTIONS or node's own arguments, set the
 // variable, or turned them off.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 // @ts-expect-error: plain JavaScript without types; its exports are checked here.
-import { ENV_DEFAULTS, missingDefaults, NODE_DEFAULTS } from '../../bin/portico.js';
+import { defaultsFor, ENV_DEFAULTS, missingDefaults, NODE_DEFAULTS } from '../../bin/portico.js';
 
-const missing = missingDefaults as (nodeOptions: string | undefined, execArgv: string[]) => string[];
+const missing = missingDefaults as (nodeOptions: string | undefined, execArgv: string[], command?: string) => string[];
 const defaults = NODE_DEFAULTS as string[];
+const proxyDefaults = (defaultsFor as (command: string) => string[])('proxy');
 const envDefaults = ENV_DEFAULTS as Record<string, string>;
 const BIN = new URL('../../bin/portico.js', import.meta.url).pathname;
 
@@ -17,6 +20,13 @@ test('every default is added when nothing names it', () => {
   assert.ok(defaults.length > 0);
   assert.deepEqual(missing(undefined, []), defaults);
   assert.deepEqual(missing('--enable-source-maps', ['--inspect=127.0.0.1:0']), defaults);
+});
+
+test('the proxy adds memory saver mode; run and controller, which translate, do not', () => {
+  assert.deepEqual(proxyDefaults, [...defaults, '--memory-saver-mode']);
+  assert.deepEqual(missing(undefined, [], 'proxy'), proxyDefaults);
+  assert.deepEqual(missing(undefined, [], 'controller'), defaults);
+  assert.deepEqual(missing('--no-memory-saver-mode', [], 'proxy'), defaults, '--no-x names the setting --x does');
 });
 
 test('a flag of the same name in NODE_OPTIONS or on the command line wins, with dashes or underscores', () => {
@@ -36,7 +46,10 @@ function defaultedEnv(pid: number): Record<string, string> {
   return Object.fromEntries(all.filter(([k]) => k in envDefaults));
 }
 
-/** Starts `portico proxy` (it runs until stopped, dialling a controller that is not there) and reads its node flags. */
+/**
+ * Starts `portico proxy` (it runs until stopped, dialling a controller that is not there) and reads its node flags;
+ * then stops it with SIGTERM, so it exits as it would in a pod and writes what it compiled to its compile cache.
+ */
 async function proxyFlags(env: NodeJS.ProcessEnv): Promise<{ flags: string[]; env: Record<string, string> }> {
   const child = spawn(process.execPath, [BIN, 'proxy', '--controller', 'https://127.0.0.1:1', '--gateway', 'ns/gw', '--token-file', '/nonexistent',
     '--ca-file', '/nonexistent', '--admin', '127.0.0.1:0', '--log-level', 'info'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -53,17 +66,43 @@ async function proxyFlags(env: NodeJS.ProcessEnv): Promise<{ flags: string[]; en
     const argv = cmdline(child.pid!);
     return { flags: argv.slice(1, argv.indexOf(BIN)), env: defaultedEnv(child.pid!) };
   } finally {
-    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
 const unset = Object.fromEntries(Object.keys(envDefaults).map((k) => [k, undefined]));
 
 test('portico proxy runs with the defaults, in the same process', async () => {
-  assert.deepEqual(await proxyFlags({ ...unset, NODE_OPTIONS: '', PORTICO_NODE_DEFAULTS: '' }), { flags: defaults, env: envDefaults });
+  assert.deepEqual(await proxyFlags({ ...unset, NODE_OPTIONS: '', PORTICO_NODE_DEFAULTS: '' }), { flags: proxyDefaults, env: envDefaults });
 });
 
 test('NODE_OPTIONS naming the flag and a variable already set, or PORTICO_NODE_DEFAULTS=off, leave node as started', async () => {
-  assert.deepEqual(await proxyFlags({ ...unset, NODE_OPTIONS: '--max-semi-space-size=32', MALLOC_ARENA_MAX: '8' }), { flags: [], env: { MALLOC_ARENA_MAX: '8' } });
+  assert.deepEqual(await proxyFlags({ ...unset, NODE_OPTIONS: '--max-semi-space-size=32', MALLOC_ARENA_MAX: '8' }), { flags: ['--memory-saver-mode'], env: { MALLOC_ARENA_MAX: '8' } });
   assert.deepEqual(await proxyFlags({ ...unset, PORTICO_NODE_DEFAULTS: 'off', NODE_OPTIONS: '' }), { flags: [], env: {} });
+});
+
+test('PORTICO_NODE_OPTIONS goes on node\'s command line, where V8 flags NODE_OPTIONS refuses work, in place of defaults of the same name', async () => {
+  const flags = '--heap-growing-percent=30 --no-memory-saver-mode --max-semi-space-size=2';
+  assert.deepEqual(await proxyFlags({ ...unset, NODE_OPTIONS: '', PORTICO_NODE_OPTIONS: flags }), { flags: flags.split(' '), env: envDefaults });
+  assert.deepEqual(await proxyFlags({ ...unset, NODE_OPTIONS: '', PORTICO_NODE_OPTIONS: '--heap-growing-percent=30' }),
+    { flags: [...proxyDefaults, '--heap-growing-percent=30'], env: envDefaults });
+});
+
+test('bin/compile-cache.js builds the cache under the flags the proxy runs with: a proxy start adds nothing to it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-compile-cache-'));
+  try {
+    const built = spawnSync(process.execPath, [new URL('../../bin/compile-cache.js', import.meta.url).pathname], { env: { ...process.env, NODE_COMPILE_CACHE: dir }, encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
+    const entries = () => readdirSync(dir).flatMap((sub) => readdirSync(join(dir, sub)).map((f) => `${sub}/${f}`)).sort();
+    const before = entries();
+    assert.ok(before.length > 0);
+    await proxyFlags({ ...unset, NODE_OPTIONS: '', PORTICO_NODE_DEFAULTS: '', NODE_COMPILE_CACHE: dir, NODE_DISABLE_COMPILE_CACHE: undefined });
+    assert.deepEqual(entries(), before, 'the proxy compiled modules the cache did not hold (a different flag set, or a module compile-cache.js does not load)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
