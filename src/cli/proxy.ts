@@ -6,6 +6,7 @@ import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
 import { createDataPlane } from '../dataplane/index.ts';
 import { formatHostPort } from '../ir/net.ts';
+import { shareUnchanged } from '../ir/share.ts';
 import type { ProxyConfig } from '../ir/types.ts';
 import { DRAIN_GRACE_MS, startAdmin, untilStopSignal } from './lifecycle.ts';
 import type { ProxyArgs } from './proxy-args.ts';
@@ -40,8 +41,9 @@ export async function proxy(args: ProxyArgs): Promise<number> {
     ca: () => readText('CA', args.caFile),
     log,
     onConfig: async (config) => {
-      // The Gateway's spec.addresses belong to its Service; the pod binds its own interfaces.
-      const local: ProxyConfig = { ...config, addresses: args.listenAddress ? [args.listenAddress] : [] };
+      // The Gateway's spec.addresses belong to its Service; the pod binds its own interfaces. The previous config's
+      // objects stand in for the unchanged parts, so only changed routes are compiled again.
+      const local: ProxyConfig = shareUnchanged(live[0], { ...config, addresses: args.listenAddress ? [args.listenAddress] : [] });
       const [result] = await dataPlane.apply([local]);
       live = [local];
       metrics.configVersion.inc();
