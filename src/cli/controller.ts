@@ -2,7 +2,6 @@
 // kubernetes: a proxy Deployment + Service per Gateway, created by the leader) → finalize → status written to the
 // API server by the replica holding the Lease (every replica serves), with the same admin API as `portico run`,
 // until SIGTERM or SIGINT.
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createMetrics } from '../admin/metrics.ts';
 import { CONTROLLER_NAME } from '../api/gateway.ts';
@@ -12,6 +11,7 @@ import { KubernetesProvisioner, LOAD_BALANCER_RECHECK_MS } from '../infra/kubern
 import { formatHostPort } from '../ir/net.ts';
 import type { ProxyConfig } from '../ir/types.ts';
 import { debounce } from '../sources/debounce.ts';
+import { loadKubeAccess, type KubeAccess } from '../sources/kube-access.ts';
 import { kubeClient, type KubeClient } from '../sources/kube-client.ts';
 import { KubernetesSource } from '../sources/kubernetes.ts';
 import { defaultIdentity, defaultLeaseNamespace, kubeLeaseClient, LeaderElector } from '../sources/leader.ts';
@@ -37,12 +37,11 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const log = pino({ level: args.logLevel, base: undefined }, pino.destination({ dest: 2, sync: true }));
   let pool: AddressPool | null;
   let client: KubeClient;
-  const kc = new KubeConfig();
+  let access: KubeAccess;
   try {
     pool = args.addressPool ? new AddressPool(args.addressPool) : null;
-    if (args.kubeconfig) kc.loadFromFile(args.kubeconfig);
-    else kc.loadFromDefault();
-    client = kubeClient(kc);
+    access = await loadKubeAccess(args.kubeconfig);
+    client = kubeClient(access);
     if (kubernetesInfra && pool) return fail('--gateway-address-pool applies to --infrastructure host only; with kubernetes the Service gives each Gateway its address', 2);
   } catch (err) {
     if (err instanceof PoolError) return fail(err.message, 2);
@@ -60,12 +59,12 @@ export async function controller(args: ControllerArgs): Promise<number> {
   const hostServiceErrors = new Set<string>();
   const provisioner = kubernetesInfra ? new KubernetesProvisioner(client, { image: args.proxyImage, controllerAddress: args.proxyControllerAddress }) : null;
   // The proxies' config stream; their reports make Gateways Programmed, so a report triggers a pass.
-  const channel = kubernetesInfra ? new ProxyChannel(client, kc, {
+  const channel = kubernetesInfra ? new ProxyChannel(client, access.namespace, {
     listen: args.proxyConfigListen, controllerAddress: args.proxyControllerAddress, leading: () => leading(),
     onChange: () => listed && rebuilds.trigger(), log,
   }) : null;
   const owned = provisioner ? new OwnedObjectWatch({
-    kubeconfig: kc, client,
+    client,
     onDrift: (gateway, why) => {
       log.warn({ gateway }, `${why}; applying the Gateway's proxy objects again`);
       provisioner.forgetGateway(gateway);
@@ -75,7 +74,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
   }) : null;
   // Leadership gates writes to the cluster (status, proxy objects): translation and the data plane run on every replica.
   const elector = args.leaderElect
-    ? new LeaderElector(kubeLeaseClient(client, args.leaseNamespace ?? defaultLeaseNamespace(kc), args.leaseName), {
+    ? new LeaderElector(kubeLeaseClient(client, args.leaseNamespace ?? defaultLeaseNamespace(access.namespace), args.leaseName), {
         identity: defaultIdentity(),
         log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
         // A new leader writes the whole status at once: the previous one may have missed changes.
@@ -229,7 +228,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
   });
   let listed = false;
   const source = new KubernetesSource({
-    kubeconfig: kc, client, store,
+    client, store,
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
     // Until every kind is listed once, a rebuild would see half the cluster and write wrong status (a route's
     // Service not listed yet reads as BackendNotFound), so changes wait for the initial list.
@@ -252,7 +251,7 @@ export async function controller(args: ControllerArgs): Promise<number> {
     await admin.close();
   };
 
-  log.info(`watching ${client.server}`);
+  log.info(`watching ${client.server} (API server settings from ${access.from})`);
   const channelError = channel ? await channel.start(provisioner!) : null;
   if (channelError) {
     await shutdown();

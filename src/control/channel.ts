@@ -1,6 +1,5 @@
 // Everything `portico controller --infrastructure kubernetes` needs to feed its proxies: the serving certificate
 // (kept in a Secret of the controller's namespace), the config server, TokenReview, and what the proxies reported.
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { GatewayKey, ProxyConfig } from '../ir/types.ts';
 import { defaultLeaseNamespace } from '../sources/leader.ts';
 import { TokenReviewer } from './auth.ts';
@@ -38,9 +37,10 @@ export class ProxyChannel {
   caBundle = '';
   url = '';
 
-  constructor(client: ChannelClient, kc: KubeConfig, o: ChannelOptions) {
+  /** `contextNamespace`: the kubeconfig context's, where the certificate Secret goes outside a pod. */
+  constructor(client: ChannelClient, contextNamespace: string | undefined, o: ChannelOptions) {
     this.#client = client;
-    this.#namespace = defaultLeaseNamespace(kc);
+    this.#namespace = defaultLeaseNamespace(contextNamespace);
     this.#o = o;
   }
 

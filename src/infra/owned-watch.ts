@@ -2,28 +2,34 @@
 // the controller through its source already), so one deleted or edited by hand is put back at once instead of
 // at the next re-apply (RESYNC_MS). Only deletions and spec edits count: status updates of a Deployment would
 // otherwise make every rollout step a provisioning pass.
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { GatewayKey } from '../ir/types.ts';
-import type { KubeClient } from '../sources/kube-client.ts';
+import type { KubeClient, Watch, WatchEvent } from '../sources/kube-client.ts';
 import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './proxy-objects.ts';
 
 export type OwnedWatchOptions = {
-  kubeconfig: KubeConfig;
   client: KubeClient;
   /** Called with the Gateway whose proxy object went away or was changed by someone else. */
   onDrift: (gateway: GatewayKey, why: string) => void;
   onError: (message: string) => void;
+  /** First wait after a failed list or watch, doubled up to 30 s (default 2 s). */
+  retryMs?: number;
 };
 
 const WATCHED = [
   { kind: 'Deployment', path: '/apis/apps/v1/deployments' },
   { kind: 'ServiceAccount', path: '/api/v1/serviceaccounts' },
 ] as const;
+const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+const WATCH_SECONDS = 300;
+const IDLE_MS = (WATCH_SECONDS + 60) * 1000;
 
-type Owned = KubernetesObject & { metadata?: { generation?: number } };
+type Owned = {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; generation?: number; resourceVersion?: string };
+  status?: { observedGeneration?: number };
+};
 
 /** The Gateway a provisioned object belongs to, from the labels Portico puts on it; null for anything else. */
-export function ownerGateway(o: KubernetesObject): GatewayKey | null {
+export function ownerGateway(o: Owned): GatewayKey | null {
   const labels = o.metadata?.labels ?? {};
   const name = labels[GATEWAY_NAME_LABEL];
   if (labels[MANAGED_BY_LABEL] !== MANAGED_BY || !name || !o.metadata?.namespace) return null;
@@ -31,42 +37,101 @@ export function ownerGateway(o: KubernetesObject): GatewayKey | null {
 }
 
 export class OwnedObjectWatch {
-  readonly #informers: ReturnType<typeof makeInformer<KubernetesObject>>[] = [];
   readonly #o: OwnedWatchOptions;
+  readonly #watches = new Set<Watch>();
+  readonly #wakers = new Set<() => void>();
+  #stopped = false;
+  #loops: Promise<void>[] = [];
 
   constructor(o: OwnedWatchOptions) {
     this.#o = o;
   }
 
+  /** Resolves once each kind has been listed (or its first list failed and is being retried). */
   async start(): Promise<void> {
-    const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
-    for (const w of WATCHED) {
-      const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-        return this.#o.client.request<KubernetesListObject<KubernetesObject>>('GET', `${w.path}?labelSelector=${encodeURIComponent(selector)}`);
-      };
-      const informer = makeInformer<KubernetesObject>(this.#o.kubeconfig, w.path, list, selector);
-      informer.on('delete', (o) => this.#drift(o, `${w.kind} ${o.metadata?.namespace}/${o.metadata?.name} was deleted`));
-      informer.on('update', (o: Owned) => {
-        // Our own apply bumps the generation too; the pass that follows finds nothing to change.
-        if (w.kind === 'Deployment' && o.metadata?.generation !== (o as { status?: { observedGeneration?: number } }).status?.observedGeneration) {
-          this.#drift(o, `${w.kind} ${o.metadata?.namespace}/${o.metadata?.name} was changed`);
-        }
-      });
-      informer.on('error', (err: unknown) => {
-        this.#o.onError(`watching ${w.kind}s labelled ${selector}: ${String(err)}; retrying`);
-        setTimeout(() => void informer.start().catch(() => undefined), 2000).unref();
-      });
-      this.#informers.push(informer);
-      await informer.start();
-    }
+    await Promise.all(WATCHED.map((w) => new Promise<void>((listed) => {
+      this.#loops.push(this.#run(w, listed));
+    })));
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#informers.map((i) => i.stop()));
+    this.#stopped = true;
+    for (const wake of [...this.#wakers]) wake();
+    for (const w of this.#watches) w.abort();
+    await Promise.all(this.#loops);
   }
 
-  #drift(o: KubernetesObject, why: string): void {
+  /**
+   * List (for a resourceVersion only: what exists is as the provisioner left it), then watch from there; on 410 list
+   * again. Objects that went while no watch was open are not noticed here; the provisioner's resync puts them back.
+   */
+  async #run(w: (typeof WATCHED)[number], listed: () => void): Promise<void> {
+    const first = this.#o.retryMs ?? 2000;
+    let delay = first;
+    let version = '';
+    while (!this.#stopped) {
+      try {
+        if (version === '') {
+          const list = await this.#o.client.request<{ metadata?: { resourceVersion?: string } }>('GET', `${w.path}?labelSelector=${encodeURIComponent(SELECTOR)}&limit=1`);
+          version = list.metadata?.resourceVersion ?? '';
+          listed();
+        }
+        const q = new URLSearchParams({ watch: 'true', labelSelector: SELECTOR, resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: String(WATCH_SECONDS) });
+        const watch = this.#o.client.watch(`${w.path}?${q}`, (e) => {
+          version = this.#event(w.kind, e) ?? version;
+          delay = first;
+        }, IDLE_MS);
+        this.#watches.add(watch);
+        const opened = Date.now();
+        try {
+          await watch.done;
+        } finally {
+          this.#watches.delete(watch);
+        }
+        // A watch the server ends at once (a proxy in between that cuts long requests) must not spin.
+        if (Date.now() - opened < 1000) await this.#sleep(first);
+      } catch (err) {
+        if (this.#stopped) return;
+        if ((err as { code?: number }).code === 410) {
+          version = '';
+          continue;
+        }
+        listed();
+        this.#o.onError(`watching ${w.kind}s labelled ${SELECTOR}: ${(err as Error).message ?? String(err)}; retrying in ${Math.round(delay / 1000)}s`);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  /** Handles one event; returns its resourceVersion. An ERROR event throws (410 included: list again). */
+  #event(kind: string, e: WatchEvent): string | undefined {
+    const o = e.object as Owned;
+    if (e.type === 'ERROR') {
+      const s = e.object as { code?: number; message?: string };
+      throw Object.assign(new Error(`the watch ended with ${s.code ?? '?'}: ${s.message ?? ''}`), { code: s.code });
+    }
+    const what = `${kind} ${o.metadata?.namespace}/${o.metadata?.name}`;
+    if (e.type === 'DELETED') this.#drift(o, `${what} was deleted`);
+    // Our own apply bumps the generation too; the pass that follows finds nothing to change.
+    else if (e.type === 'MODIFIED' && kind === 'Deployment' && o.metadata?.generation !== o.status?.observedGeneration) this.#drift(o, `${what} was changed`);
+    return o.metadata?.resourceVersion;
+  }
+
+  #drift(o: Owned, why: string): void {
     const gateway = ownerGateway(o);
     if (gateway) this.#o.onDrift(gateway, why);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.#wakers.add(wake);
+    });
   }
 }

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { accessFromKubeConfig, type KubeAccess } from './kube-access.ts';
 
 /** An answer of the API server other than 2xx: `code` is the HTTP status (409 conflict, 404 not found, ...). */
 export class KubeApiError extends Error {
@@ -34,17 +35,17 @@ export type KubeClient = {
   watch(path: string, onEvent: (e: WatchEvent) => void, idleMs: number): Watch;
 };
 
-export function kubeClient(kc: KubeConfig): KubeClient {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster; set current-context or pass --kubeconfig PATH');
-  const server = cluster.server.replace(/\/+$/, '');
+/** A client for the API server `access` reaches (a client-node KubeConfig also does: tests and benchmarks). */
+export function kubeClient(from: KubeAccess | KubeConfig): KubeClient {
+  const access = 'apply' in from ? from : accessFromKubeConfig(from);
+  const server = access.server;
   const agents = new SharedAgents();
   /** Connection options for one request: fresh credentials (tokens rotate), and the one keep-alive agent. */
   const options = async (method: string): Promise<https.RequestOptions> => {
     const opts: https.RequestOptions = { method, headers: { accept: 'application/json' } };
-    await kc.applyToHTTPSOptions(opts);
+    await access.apply(opts);
     // Through an HTTP or SOCKS proxy (proxy-url in the kubeconfig) client-node's own agent does the tunnelling.
-    if (!cluster.proxyUrl) opts.agent = agents.for(server, opts);
+    if (!access.proxied) opts.agent = agents.for(server, opts);
     return opts;
   };
   return {

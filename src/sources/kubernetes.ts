@@ -5,7 +5,6 @@
 // (managedFields, status, kubectl's last-applied copy) beside the store's stripped copy, which at thousands of routes
 // was the larger part of the controller's heap. Here the store holds the only copy; a kind keeps just its keys, to
 // know what a re-list no longer has.
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { ResourceStore } from './store.ts';
 import type { KubeClient, Watch, WatchEvent } from './kube-client.ts';
 import { collectionPath, discover, toStoreObject, type Resource } from './informers.ts';
@@ -16,8 +15,6 @@ export type SourceLog = {
 };
 
 export type KubernetesSourceOptions = {
-  /** Not read any more (the client carries the connection); kept so callers need not change. */
-  kubeconfig?: KubeConfig;
   client: KubeClient;
   store: ResourceStore;
   log: SourceLog;

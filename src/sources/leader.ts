@@ -4,7 +4,6 @@
 // rather than in status/: the provisioner of `--infrastructure kubernetes` needs the same gate.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeClient } from './kube-client.ts';
 
 export type LeaseSpec = {
@@ -257,14 +256,14 @@ export const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/se
  * The namespace for the Lease when `--lease-namespace` is not given: the pod's own namespace in a cluster (where the
  * chart grants the Lease permissions), else the kubeconfig context's namespace, else `default`, as kubectl picks one.
  */
-export function defaultLeaseNamespace(kc: KubeConfig, file = SERVICE_ACCOUNT_NAMESPACE_FILE): string {
+export function defaultLeaseNamespace(contextNamespace: string | undefined, file = SERVICE_ACCOUNT_NAMESPACE_FILE): string {
   try {
     const ns = readFileSync(file, 'utf8').trim();
     if (ns) return ns;
   } catch {
     // not in a pod
   }
-  return kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
+  return contextNamespace || 'default';
 }
 
 /** The Lease `namespace/name` over the API server. */

@@ -16,7 +16,7 @@ const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig!);
 const store = new ResourceStore();
 const source = new KubernetesSource({
-  kubeconfig: kc, client: kubeClient(kc), store, onChange: () => {},
+  client: kubeClient(kc), store, onChange: () => {},
   log: { info: () => {}, warn: (m) => process.stderr.write(`${m}\n`) },
 });
 

@@ -5,7 +5,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../../src/cli/args.ts';
 import { parseControllerArgs } from '../../src/cli/controller-args.ts';
 import { defaultLeaseNamespace, LeaderElector, microTime, type Lease, type LeaseClient, type LeaderOptions } from '../../src/sources/leader.ts';
@@ -240,18 +239,10 @@ test('microTime has exactly six fractional digits, as the API server parses Micr
 test('the default Lease namespace: the pod namespace file, else the kubeconfig context, else default', () => {
   const dir = mkdtempSync(join(tmpdir(), 'portico-leader-'));
   const file = join(dir, 'namespace');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:6443' }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u', namespace: 'team-a' }, { name: 'y', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  assert.equal(defaultLeaseNamespace(kc, file), 'team-a');
+  assert.equal(defaultLeaseNamespace('team-a', file), 'team-a');
   writeFileSync(file, 'portico-system\n');
-  assert.equal(defaultLeaseNamespace(kc, file), 'portico-system');
-  kc.setCurrentContext('y');
-  assert.equal(defaultLeaseNamespace(kc, join(dir, 'absent')), 'default');
+  assert.equal(defaultLeaseNamespace('team-a', file), 'portico-system');
+  assert.equal(defaultLeaseNamespace(undefined, join(dir, 'absent')), 'default');
 });
 
 // The controller-args tests live in test/kubernetes/controller-args.test.ts; these cover the leader flags only.

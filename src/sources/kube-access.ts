@@ -1,0 +1,169 @@
+// How the controller reaches the API server: the server URL and what each request carries (CA, client certificate,
+// bearer token). In a pod (the ServiceAccount's files) and with a kubeconfig of certificates or tokens, Portico reads
+// these itself. Anything else a kubeconfig can say (exec plugins, auth providers, proxy-url, several KUBECONFIG
+// files merged) is left to @kubernetes/client-node, imported only then: it loads its whole generated API with it,
+// about 70 MiB of resident memory in a controller that needs none of it.
+import { existsSync, readFileSync } from 'node:fs';
+import type https from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+
+export type KubeAccess = {
+  /** The API server URL, without a trailing slash. */
+  readonly server: string;
+  /** The current context's namespace, if it names one. */
+  readonly namespace: string | undefined;
+  /** Requests go through an HTTP or SOCKS proxy (the agent is the kubeconfig's own then, not a shared one). */
+  readonly proxied: boolean;
+  /** Puts the TLS material and credentials on one request's options; fresh each time (tokens rotate). */
+  apply(opts: https.RequestOptions): Promise<void>;
+  /** Where the settings came from, for messages. */
+  readonly from: string;
+};
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** How long a token read from a file is used before the file is read again (the kubelet rotates it well before). */
+const TOKEN_REREAD_MS = 60_000;
+
+type Files = { env: NodeJS.ProcessEnv; home: string; serviceAccountDir: string };
+
+/**
+ * The kubeconfig at `path`, else as kubectl finds one: $KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount.
+ * Throws with what was wrong and where.
+ */
+export async function loadKubeAccess(path: string | null, files: Files = { env: process.env, home: homedir(), serviceAccountDir: SERVICE_ACCOUNT_DIR }): Promise<KubeAccess> {
+  const fromEnv = (files.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  const home = join(files.home, '.kube', 'config');
+  const file = path ?? (fromEnv.length === 1 ? fromEnv[0]! : fromEnv.length === 0 && existsSync(home) ? home : null);
+  if (file !== null) return fromFile(file) ?? viaClientNode(file);
+  if (fromEnv.length > 1) return viaClientNode(null);
+  const inCluster = fromServiceAccount(files);
+  if (inCluster) return inCluster;
+  return viaClientNode(null);
+}
+
+/** A client-node KubeConfig as a KubeAccess (tests and benchmarks build one directly). */
+export function accessFromKubeConfig(kc: KubeConfig, from = 'kubeconfig'): KubeAccess {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`${from} has no current cluster; set current-context or pass --kubeconfig PATH`);
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    namespace: kc.getContextObject(kc.getCurrentContext())?.namespace || undefined,
+    proxied: Boolean(cluster.proxyUrl),
+    apply: (opts) => kc.applyToHTTPSOptions(opts),
+    from,
+  };
+}
+
+async function viaClientNode(file: string | null): Promise<KubeAccess> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return accessFromKubeConfig(kc, `${file ?? 'the default kubeconfig'} (read by @kubernetes/client-node)`);
+}
+
+type Named<T> = { name?: string } & T;
+type Cluster = { server?: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean; 'tls-server-name'?: string; 'proxy-url'?: string; extensions?: unknown };
+type User = { 'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string; token?: string; tokenFile?: string };
+type Config = {
+  'current-context'?: string;
+  clusters?: Named<{ cluster?: Cluster }>[];
+  users?: Named<{ user?: User & Record<string, unknown> }>[];
+  contexts?: Named<{ context?: { cluster?: string; user?: string; namespace?: string } }>[];
+};
+const USER_KEYS = new Set(['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile']);
+
+/** The kubeconfig `file` read by Portico, or null when it uses what only client-node handles. */
+function fromFile(file: string): KubeAccess | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass --kubeconfig PATH or set KUBECONFIG`);
+  }
+  const config = (parse(text) ?? {}) as Config;
+  const contextName = config['current-context'];
+  if (!contextName) throw new Error(`the kubeconfig ${file} has no current-context; set one with kubectl config use-context NAME`);
+  const context = config.contexts?.find((c) => c.name === contextName)?.context;
+  if (!context) throw new Error(`the kubeconfig ${file} has no context "${contextName}" (its current-context)`);
+  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
+  if (!cluster?.server) throw new Error(`the kubeconfig ${file}: context "${contextName}" names cluster "${context.cluster ?? ''}", which it does not define with a server`);
+  const user = (context.user === undefined ? {} : config.users?.find((u) => u.name === context.user)?.user) ?? {};
+  if (cluster['proxy-url'] || Object.keys(user).some((k) => !USER_KEYS.has(k))) return null;
+
+  const base = dirname(file);
+  const read = (what: string, data: string | undefined, path: string | undefined): Buffer | undefined => {
+    if (data) return Buffer.from(data, 'base64');
+    if (!path) return undefined;
+    const full = isAbsolute(path) ? path : join(base, path);
+    try {
+      return readFileSync(full);
+    } catch (err) {
+      throw new Error(`the kubeconfig ${file}: cannot read its ${what} ${full} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  const ca = read('certificate-authority', cluster['certificate-authority-data'], cluster['certificate-authority']);
+  const cert = read('client-certificate', user['client-certificate-data'], user['client-certificate']);
+  const key = read('client-key', user['client-key-data'], user['client-key']);
+  const tokenFile = user.tokenFile ? (isAbsolute(user.tokenFile) ? user.tokenFile : join(base, user.tokenFile)) : undefined;
+  const token = user.token ? () => user.token! : tokenFile ? rereadToken(tokenFile) : undefined;
+  return access(cluster.server, context.namespace, { ca, cert, key, token, insecure: cluster['insecure-skip-tls-verify'] === true, servername: cluster['tls-server-name'] }, file);
+}
+
+/** The pod's ServiceAccount, as client-go's in-cluster config: null outside a pod. */
+function fromServiceAccount(files: Files): KubeAccess | null {
+  const host = files.env.KUBERNETES_SERVICE_HOST, port = files.env.KUBERNETES_SERVICE_PORT;
+  const tokenFile = join(files.serviceAccountDir, 'token');
+  if (!host || !port || !existsSync(tokenFile)) return null;
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let namespace: string | undefined;
+  try {
+    namespace = readFileSync(join(files.serviceAccountDir, 'namespace'), 'utf8').trim() || undefined;
+  } catch {
+    // the namespace file is optional
+  }
+  const caFile = join(files.serviceAccountDir, 'ca.crt');
+  const ca = existsSync(caFile) ? readFileSync(caFile) : undefined;
+  return access(server, namespace, { ca, token: rereadToken(tokenFile), insecure: false }, `the ServiceAccount in ${files.serviceAccountDir}`);
+}
+
+type Material = { ca?: Buffer; cert?: Buffer; key?: Buffer; token?: () => string; insecure: boolean; servername?: string };
+
+function access(server: string, namespace: string | undefined, m: Material, from: string): KubeAccess {
+  return {
+    server: server.replace(/\/+$/, ''),
+    namespace: namespace || undefined,
+    proxied: false,
+    from,
+    async apply(opts) {
+      if (m.ca) opts.ca = m.ca;
+      if (m.cert) opts.cert = m.cert;
+      if (m.key) opts.key = m.key;
+      if (m.servername) opts.servername = m.servername;
+      opts.rejectUnauthorized = !m.insecure;
+      const token = m.token?.();
+      if (token) opts.headers = { ...opts.headers, authorization: `Bearer ${token}` };
+    },
+  };
+}
+
+/** A token file read again once a minute: bound ServiceAccount tokens expire, and the kubelet writes new ones. */
+function rereadToken(path: string): () => string {
+  let token = '', readAt = -Infinity;
+  return () => {
+    const now = performance.now();
+    if (now - readAt >= TOKEN_REREAD_MS) {
+      try {
+        token = readFileSync(path, 'utf8').trim();
+        readAt = now;
+      } catch (err) {
+        // Keep the last token: a file being swapped can be missing for a moment.
+        if (token === '') throw new Error(`cannot read the token file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+    }
+    return token;
+  };
+}
