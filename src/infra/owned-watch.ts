@@ -4,6 +4,7 @@
 // otherwise make every rollout step a provisioning pass.
 import type { GatewayKey } from '../ir/types.ts';
 import type { KubeClient, Watch, WatchEvent } from '../sources/kube-client.ts';
+import { Naps } from '../sources/naps.ts';
 import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './proxy-objects.ts';
 
 export type OwnedWatchOptions = {
@@ -39,7 +40,7 @@ export function ownerGateway(o: Owned): GatewayKey | null {
 export class OwnedObjectWatch {
   readonly #o: OwnedWatchOptions;
   readonly #watches = new Set<Watch>();
-  readonly #wakers = new Set<() => void>();
+  readonly #naps = new Naps();
   #stopped = false;
   #loops: Promise<void>[] = [];
 
@@ -56,7 +57,7 @@ export class OwnedObjectWatch {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const wake of [...this.#wakers]) wake();
+    this.#naps.wakeAll();
     for (const w of this.#watches) w.abort();
     await Promise.all(this.#loops);
   }
@@ -89,7 +90,7 @@ export class OwnedObjectWatch {
           this.#watches.delete(watch);
         }
         // A watch the server ends at once (a proxy in between that cuts long requests) must not spin.
-        if (Date.now() - opened < 1000) await this.#sleep(first);
+        if (Date.now() - opened < 1000) await this.#naps.sleep(first);
       } catch (err) {
         if (this.#stopped) return;
         if ((err as { code?: number }).code === 410) {
@@ -98,7 +99,7 @@ export class OwnedObjectWatch {
         }
         listed();
         this.#o.onError(`watching ${w.kind}s labelled ${SELECTOR}: ${(err as Error).message ?? String(err)}; retrying in ${Math.round(delay / 1000)}s`);
-        await this.#sleep(delay);
+        await this.#naps.sleep(delay);
         delay = Math.min(delay * 2, 30_000);
       }
     }
@@ -121,17 +122,5 @@ export class OwnedObjectWatch {
   #drift(o: Owned, why: string): void {
     const gateway = ownerGateway(o);
     if (gateway) this.#o.onDrift(gateway, why);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(t);
-        this.#wakers.delete(wake);
-        resolve();
-      };
-      const t = setTimeout(wake, ms);
-      this.#wakers.add(wake);
-    });
   }
 }

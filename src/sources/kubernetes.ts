@@ -7,6 +7,7 @@
 // know what a re-list no longer has.
 import type { ResourceStore } from './store.ts';
 import type { KubeClient, Watch, WatchEvent } from './kube-client.ts';
+import { Naps } from './naps.ts';
 import { collectionPath, discover, toStoreObject, type Resource } from './informers.ts';
 
 export type SourceLog = {
@@ -40,7 +41,7 @@ type List = { metadata?: { resourceVersion?: string; continue?: string }; items?
 export class KubernetesSource {
   readonly #o: KubernetesSourceOptions;
   readonly #watches = new Set<Watch>();
-  readonly #timers = new Set<() => void>();
+  readonly #naps = new Naps();
   readonly #failing = new Map<string, string>();
   #closed = false;
 
@@ -65,7 +66,7 @@ export class KubernetesSource {
 
   close(): void {
     this.#closed = true;
-    for (const wake of [...this.#timers]) wake();
+    this.#naps.wakeAll();
     for (const w of this.#watches) w.abort();
   }
 
@@ -111,7 +112,7 @@ export class KubernetesSource {
         // 410 Gone: the API server no longer has our resourceVersion's history; only a new list catches up.
         if (expired) version = '';
         // A watch the server ends at once (a proxy in between that cuts long requests) must not spin.
-        else if (Date.now() - opened < 1000) await this.#sleep(firstDelay);
+        else if (Date.now() - opened < 1000) await this.#naps.sleep(firstDelay);
       } catch (err) {
         if (this.#closed) return;
         if ((err as { code?: number }).code === 410) {
@@ -128,7 +129,7 @@ export class KubernetesSource {
           this.#failing.set(r.kind, line);
           this.#o.log.warn(line);
         }
-        await this.#sleep(delay);
+        await this.#naps.sleep(delay);
         delay = Math.min(delay * 2, MAX_RETRY_MS);
       }
     }
@@ -171,18 +172,6 @@ export class KubernetesSource {
     } finally {
       this.#watches.delete(w);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(t);
-        this.#timers.delete(wake);
-        resolve();
-      };
-      const t = setTimeout(wake, ms);
-      this.#timers.add(wake);
-    });
   }
 }
 

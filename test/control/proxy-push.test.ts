@@ -17,24 +17,14 @@ import { PROXY_TOKEN_AUDIENCE } from '../../src/infra/proxy-objects.ts';
 import type { ProxyConfig } from '../../src/ir/types.ts';
 import { parseManifests } from '../../src/sources/parse.ts';
 import { translate } from '../../src/translate/index.ts';
-import { freePort } from '../cli/fixtures.ts';
+import { freePort, gatewayYaml } from '../cli/fixtures.ts';
 
 const GATEWAY = 'default/gw';
 const BIN = new URL('../../bin/portico.js', import.meta.url).pathname;
 
 function manifests(port: number, routes: Record<string, string>): string {
-  const head = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: portico}
-spec: {controllerName: portico.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: portico
-  listeners: [{name: http, protocol: HTTP, port: ${port}}]
-`;
+  // The Gateway's address is the Service's business in Kubernetes; the proxy binds --listen-address.
+  const head = gatewayYaml(port);
   return head + Object.entries(routes).map(([name, to]) => `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
