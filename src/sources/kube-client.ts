@@ -74,7 +74,10 @@ export function kubeClient(from: KubeAccess | KubeConfig): KubeClient {
           const fail = (err: Error) => (aborted ? resolve() : reject(stopped ?? err));
           const stop = (err: Error) => {
             stopped = err;
-            req!.destroy(err);
+            // Not destroy(err): when the response has just ended, the keep-alive socket is already back in the
+            // agent's pool without the request's error listener, and the error would be uncaught.
+            req!.destroy();
+            fail(err);
           };
           req = (url.protocol === 'http:' ? http : https).request(url, opts, (res) => {
             res.setEncoding('utf8');
