@@ -89,6 +89,11 @@ class PorticoDataPlane implements DataPlane {
   /** IR cluster → its runtime cluster, endpoint keys and warnings, for the clusters of the last apply and the current one. */
   #lastClusters = new Map<ir.BackendCluster, CompiledCluster>();
   #nextClusters = new Map<ir.BackendCluster, CompiledCluster>();
+  /** The same by cluster name, to find the runtime cluster whose endpoints a new IR cluster only changes. */
+  #lastByName = new Map<string, { ir: ir.BackendCluster; entry: CompiledCluster }>();
+  #nextByName = new Map<string, { ir: ir.BackendCluster; entry: CompiledCluster }>();
+  /** New endpoints for runtime clusters in use, put in place when the apply commits (see #clustersOf). */
+  #endpointSwaps: (() => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** An apply failed after compiling: what the next compile counts as removed is not what metrics last saw. */
@@ -145,6 +150,8 @@ class PorticoDataPlane implements DataPlane {
 
     // Compile everything before touching a server: a swap then only replaces references.
     this.#nextClusters = new Map();
+    this.#nextByName = new Map();
+    this.#endpointSwaps = [];
     this.#contexts.begin();
     for (const config of configs) {
       const result: ApplyResult = { gateway: config.gateway, version: config.version, listeners: [] };
@@ -176,10 +183,15 @@ class PorticoDataPlane implements DataPlane {
       this.#servers.delete(key);
       this.#track(server.drain(this.#drainGraceMs));
     }
+    // Every config compiled: clusters whose endpoints alone changed take them now, just before the swaps.
+    for (const swap of this.#endpointSwaps) swap();
+    this.#endpointSwaps = [];
     await Promise.all(pending.map((start) => start()));
     this.#pools.retainOnly(usedEndpoints);
     this.#lastClusters = this.#nextClusters;
     this.#nextClusters = new Map();
+    this.#lastByName = this.#nextByName;
+    this.#nextByName = new Map();
     this.#contexts.commit();
     const previous = this.#compiled;
     this.#compiled = compiled;
@@ -245,7 +257,9 @@ class PorticoDataPlane implements DataPlane {
 
   /**
    * The runtime clusters of `backends`: one whose IR object was compiled in the last apply is reused (its pools were
-   * kept, as it was in use), so the routes compiled against it can be reused too.
+   * kept, as it was in use), so the routes compiled against it can be reused too. A cluster whose endpoints alone
+   * changed (pods scaled or rolled) keeps its runtime cluster too, which takes the new endpoints when the apply
+   * commits: otherwise every route sending to it would be compiled again (20-40 ms at 5,000 routes).
    */
   #clustersOf(backends: Record<string, ir.BackendCluster>, endpoints: Set<string>, warn: (message: string) => void): Map<string, RuntimeCluster> {
     const out = new Map<string, RuntimeCluster>();
@@ -258,11 +272,20 @@ class PorticoDataPlane implements DataPlane {
           warnings.push(m);
           warn(m);
         }).get(name)!;
-        entry = { runtime, keys: [...keys], warnings };
+        const before = this.#lastByName.get(name);
+        if (before !== undefined && sameButEndpoints(before.ir, cluster)) {
+          const kept = before.entry.runtime;
+          this.#endpointSwaps.push(() => {
+            kept.listed = runtime.listed;
+            kept.endpoints = runtime.endpoints;
+          });
+          entry = { runtime: kept, keys: [...keys], warnings };
+        } else entry = { runtime, keys: [...keys], warnings };
       } else for (const m of entry.warnings) warn(m);
       for (const k of entry.keys) endpoints.add(k);
       out.set(name, entry.runtime);
       this.#nextClusters.set(cluster, entry);
+      this.#nextByName.set(name, { ir: cluster, entry });
     }
     return out;
   }
@@ -308,4 +331,12 @@ class PorticoDataPlane implements DataPlane {
     await Promise.all([...servers.map((s) => s.drain(graceMs)), ...this.#draining]);
     await this.#pools.destroy();
   }
+}
+
+/** Whether two IR clusters differ in their endpoints at most (their other parts the same objects or values). */
+function sameButEndpoints(a: ir.BackendCluster, b: ir.BackendCluster): boolean {
+  const x = a as unknown as Record<string, unknown>, y = b as unknown as Record<string, unknown>;
+  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  for (const k of keys) if (k !== 'endpoints' && x[k] !== y[k]) return false;
+  return true;
 }

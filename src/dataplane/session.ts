@@ -20,22 +20,33 @@ type Target = { backend: BackendPick; endpoint: UsableEndpoint };
 
 /** `backends`: every backend of the rule with the pick the data plane makes for it; `scope` names the rule. */
 export function compileSession(sp: ir.SessionPersistence, scope: string, backends: readonly BackendPick[]): CompiledSession {
-  const byId = new Map<string, Target>();
-  const idOf = new Map<UsableEndpoint, string>();
-  for (const backend of backends) {
-    const cluster = backend.cluster;
-    if (cluster === null) continue;
-    for (const endpoint of cluster.endpoints.items) {
-      const id = createHash('sha256').update(`${scope}|${cluster.name}|${endpoint.address}|${endpoint.port}`).digest('base64url').slice(0, 16);
-      byId.set(id, { backend, endpoint });
-      idOf.set(endpoint, id);
+  // The ids of the clusters' endpoints, made again when a cluster's endpoints change: the data plane hands a runtime
+  // cluster new endpoints in place (pods scaled or rolled) without compiling the routes that use it again.
+  let seen: unknown[] = [];
+  let byId = new Map<string, Target>();
+  let idOf = new Map<UsableEndpoint, string>();
+  const tables = () => {
+    if (backends.every((b, i) => b.cluster === null || b.cluster.endpoints === seen[i])) return;
+    seen = backends.map((b) => b.cluster?.endpoints);
+    byId = new Map();
+    idOf = new Map();
+    for (const backend of backends) {
+      const cluster = backend.cluster;
+      if (cluster === null) continue;
+      for (const endpoint of cluster.endpoints.items) {
+        const id = createHash('sha256').update(`${scope}|${cluster.name}|${endpoint.address}|${endpoint.port}`).digest('base64url').slice(0, 16);
+        byId.set(id, { backend, endpoint });
+        idOf.set(endpoint, id);
+      }
     }
-  }
+  };
+  tables();
   const name = sp.type === 'Header' ? sp.name.toLowerCase() : sp.name;
   const read = sp.type === 'Header' ? (h: IncomingHttpHeaders) => first(h[name]) : (h: IncomingHttpHeaders) => cookieValue(h.cookie, name);
 
   return {
     choose(headers, secure, pickNormally) {
+      tables();
       const now = Math.floor(Date.now() / 1000);
       const token = read(headers);
       const resumed = token === undefined ? undefined : resume(token, now, sp, byId);

@@ -57,7 +57,7 @@ export class OwnedObjectWatch {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#naps.wakeAll();
+    this.#naps.close();
     for (const w of this.#watches) w.abort();
     await Promise.all(this.#loops);
   }
@@ -70,38 +70,48 @@ export class OwnedObjectWatch {
     const first = this.#o.retryMs ?? 2000;
     let delay = first;
     let version = '';
-    while (!this.#stopped) {
-      try {
-        if (version === '') {
-          const list = await this.#o.client.request<{ metadata?: { resourceVersion?: string } }>('GET', `${w.path}?labelSelector=${encodeURIComponent(SELECTOR)}&limit=1`);
-          version = list.metadata?.resourceVersion ?? '';
-          listed();
-        }
-        const q = new URLSearchParams({ watch: 'true', labelSelector: SELECTOR, resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: String(WATCH_SECONDS) });
-        const watch = this.#o.client.watch(`${w.path}?${q}`, (e) => {
-          version = this.#event(w.kind, e) ?? version;
-          delay = first;
-        }, IDLE_MS);
-        this.#watches.add(watch);
-        const opened = Date.now();
+    let opened = 0;
+    try {
+      while (!this.#stopped) {
         try {
-          await watch.done;
-        } finally {
-          this.#watches.delete(watch);
+          if (version === '') {
+            const list = await this.#o.client.request<{ metadata?: { resourceVersion?: string } }>('GET', `${w.path}?labelSelector=${encodeURIComponent(SELECTOR)}&limit=1`);
+            version = list.metadata?.resourceVersion ?? '';
+            listed();
+            // stop() may have come while the list was on its way: a watch opened now would be missed by it.
+            if (this.#stopped) return;
+          }
+          const q = new URLSearchParams({ watch: 'true', labelSelector: SELECTOR, resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: String(WATCH_SECONDS) });
+          const watch = this.#o.client.watch(`${w.path}?${q}`, (e) => {
+            version = this.#event(w.kind, e) ?? version;
+            delay = first;
+          }, IDLE_MS);
+          this.#watches.add(watch);
+          opened = Date.now();
+          try {
+            await watch.done;
+          } finally {
+            this.#watches.delete(watch);
+          }
+          // A watch the server ends at once (a proxy in between that cuts long requests) must not spin.
+          if (Date.now() - opened < 1000) await this.#naps.sleep(first);
+        } catch (err) {
+          if (this.#stopped) return;
+          if ((err as { code?: number }).code === 410) {
+            version = '';
+            // Nor one that answers 410 at once.
+            if (Date.now() - opened < 1000) await this.#naps.sleep(first);
+            continue;
+          }
+          this.#o.onError(`watching ${w.kind}s labelled ${SELECTOR}: ${(err as Error).message ?? String(err)}; retrying in ${Math.round(delay / 1000)}s`);
+          listed();
+          await this.#naps.sleep(delay);
+          delay = Math.min(delay * 2, 30_000);
         }
-        // A watch the server ends at once (a proxy in between that cuts long requests) must not spin.
-        if (Date.now() - opened < 1000) await this.#naps.sleep(first);
-      } catch (err) {
-        if (this.#stopped) return;
-        if ((err as { code?: number }).code === 410) {
-          version = '';
-          continue;
-        }
-        listed();
-        this.#o.onError(`watching ${w.kind}s labelled ${SELECTOR}: ${(err as Error).message ?? String(err)}; retrying in ${Math.round(delay / 1000)}s`);
-        await this.#naps.sleep(delay);
-        delay = Math.min(delay * 2, 30_000);
       }
+    } finally {
+      // start() waits for every kind's first list; a loop that ends before it must not leave start() waiting.
+      listed();
     }
   }
 

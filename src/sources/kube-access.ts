@@ -8,7 +8,7 @@ import type https from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 export type KubeAccess = {
   /** The API server URL, without a trailing slash. */
@@ -30,18 +30,21 @@ const TOKEN_REREAD_MS = 60_000;
 type Files = { env: NodeJS.ProcessEnv; home: string; serviceAccountDir: string };
 
 /**
- * The kubeconfig at `path`, else as kubectl finds one: $KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount.
+ * The kubeconfig at `path`, else as kubectl finds one: the files $KUBECONFIG lists (missing ones skipped, merged
+ * with the first of each name and the first current-context winning), ~/.kube/config, then the pod's ServiceAccount.
  * Throws with what was wrong and where.
  */
 export async function loadKubeAccess(path: string | null, files: Files = { env: process.env, home: homedir(), serviceAccountDir: SERVICE_ACCOUNT_DIR }): Promise<KubeAccess> {
-  const fromEnv = (files.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (path !== null) return fromConfig(readConfig(path), path);
+  const listed = (files.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   const home = join(files.home, '.kube', 'config');
-  const file = path ?? (fromEnv.length === 1 ? fromEnv[0]! : fromEnv.length === 0 && existsSync(home) ? home : null);
-  if (file !== null) return fromFile(file) ?? viaClientNode(file);
-  if (fromEnv.length > 1) return viaClientNode(null);
+  const found = listed.length > 0 ? listed.filter((f) => existsSync(f)) : existsSync(home) ? [home] : [];
+  if (found.length === 1) return fromConfig(readConfig(found[0]!), found[0]!);
+  if (found.length > 1) return fromConfig(merge(found.map(readConfig)), `the KUBECONFIG files ${found.join(', ')}`);
   const inCluster = fromServiceAccount(files);
   if (inCluster) return inCluster;
-  return viaClientNode(null);
+  if (listed.length > 0) throw new Error(`KUBECONFIG lists ${listed.join(', ')}, and none of them exists; pass --kubeconfig PATH or fix KUBECONFIG`);
+  throw new Error(`no kubeconfig: not passed with --kubeconfig, KUBECONFIG unset, no ${home}, and not in a pod (no ${join(files.serviceAccountDir, 'token')})`);
 }
 
 /** A client-node KubeConfig as a KubeAccess (tests and benchmarks build one directly). */
@@ -57,12 +60,12 @@ export function accessFromKubeConfig(kc: KubeConfig, from = 'kubeconfig'): KubeA
   };
 }
 
-async function viaClientNode(file: string | null): Promise<KubeAccess> {
+/** What only client-node handles: the config, its relative paths made absolute, handed to it as text. */
+async function viaClientNode(config: Config, where: string): Promise<KubeAccess> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return accessFromKubeConfig(kc, `${file ?? 'the default kubeconfig'} (read by @kubernetes/client-node)`);
+  kc.loadFromString(stringify(config));
+  return accessFromKubeConfig(kc, `${where} (read by @kubernetes/client-node)`);
 }
 
 type Named<T> = { name?: string } & T;
@@ -76,8 +79,8 @@ type Config = {
 };
 const USER_KEYS = new Set(['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile']);
 
-/** The kubeconfig `file` read by Portico, or null when it uses what only client-node handles. */
-function fromFile(file: string): KubeAccess | null {
+/** A kubeconfig file parsed, its relative paths made absolute (they are relative to the file's folder, as kubectl reads them). */
+function readConfig(file: string): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -85,32 +88,61 @@ function fromFile(file: string): KubeAccess | null {
     throw new Error(`cannot read the kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass --kubeconfig PATH or set KUBECONFIG`);
   }
   const config = (parse(text) ?? {}) as Config;
-  const contextName = config['current-context'];
-  if (!contextName) throw new Error(`the kubeconfig ${file} has no current-context; set one with kubectl config use-context NAME`);
-  const context = config.contexts?.find((c) => c.name === contextName)?.context;
-  if (!context) throw new Error(`the kubeconfig ${file} has no context "${contextName}" (its current-context)`);
-  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
-  if (!cluster?.server) throw new Error(`the kubeconfig ${file}: context "${contextName}" names cluster "${context.cluster ?? ''}", which it does not define with a server`);
-  const user = (context.user === undefined ? {} : config.users?.find((u) => u.name === context.user)?.user) ?? {};
-  if (cluster['proxy-url'] || Object.keys(user).some((k) => !USER_KEYS.has(k))) return null;
-
   const base = dirname(file);
+  const absolute = (p: unknown) => (typeof p === 'string' && p !== '' && !isAbsolute(p) ? join(base, p) : p);
+  for (const c of config.clusters ?? []) if (c.cluster) c.cluster['certificate-authority'] = absolute(c.cluster['certificate-authority']) as string | undefined;
+  for (const u of config.users ?? []) {
+    if (!u.user) continue;
+    for (const k of ['client-certificate', 'client-key', 'tokenFile'] as const) u.user[k] = absolute(u.user[k]) as string | undefined;
+  }
+  return stripUndefined(config);
+}
+
+/** kubectl's merge of several kubeconfigs: the first current-context set, the first cluster, user or context of each name. */
+function merge(configs: Config[]): Config {
+  const firstOfEach = <T extends { name?: string }>(lists: (T[] | undefined)[]): T[] => {
+    const seen = new Map<string, T>();
+    for (const list of lists) for (const x of list ?? []) if (!seen.has(x.name ?? '')) seen.set(x.name ?? '', x);
+    return [...seen.values()];
+  };
+  const current = configs.find((c) => c['current-context'])?.['current-context'];
+  return stripUndefined({
+    'current-context': current,
+    clusters: firstOfEach(configs.map((c) => c.clusters)),
+    users: firstOfEach(configs.map((c) => c.users)),
+    contexts: firstOfEach(configs.map((c) => c.contexts)),
+  });
+}
+
+function stripUndefined<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}
+
+/** The current context of `config`, read by Portico when it can, else by client-node. */
+function fromConfig(config: Config, where: string): KubeAccess | Promise<KubeAccess> {
+  const contextName = config['current-context'];
+  if (!contextName) throw new Error(`the kubeconfig ${where} has no current-context; set one with kubectl config use-context NAME`);
+  const context = config.contexts?.find((c) => c.name === contextName)?.context;
+  if (!context) throw new Error(`the kubeconfig ${where} has no context "${contextName}" (its current-context)`);
+  const cluster = config.clusters?.find((c) => c.name === context.cluster)?.cluster;
+  if (!cluster?.server) throw new Error(`the kubeconfig ${where}: context "${contextName}" names cluster "${context.cluster ?? ''}", which it does not define with a server`);
+  const user = (context.user === undefined ? {} : config.users?.find((u) => u.name === context.user)?.user) ?? {};
+  if (cluster['proxy-url'] || Object.keys(user).some((k) => !USER_KEYS.has(k))) return viaClientNode(config, where);
+
   const read = (what: string, data: string | undefined, path: string | undefined): Buffer | undefined => {
     if (data) return Buffer.from(data, 'base64');
     if (!path) return undefined;
-    const full = isAbsolute(path) ? path : join(base, path);
     try {
-      return readFileSync(full);
+      return readFileSync(path);
     } catch (err) {
-      throw new Error(`the kubeconfig ${file}: cannot read its ${what} ${full} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new Error(`the kubeconfig ${where}: cannot read its ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   };
   const ca = read('certificate-authority', cluster['certificate-authority-data'], cluster['certificate-authority']);
   const cert = read('client-certificate', user['client-certificate-data'], user['client-certificate']);
   const key = read('client-key', user['client-key-data'], user['client-key']);
-  const tokenFile = user.tokenFile ? (isAbsolute(user.tokenFile) ? user.tokenFile : join(base, user.tokenFile)) : undefined;
-  const token = user.token ? () => user.token! : tokenFile ? rereadToken(tokenFile) : undefined;
-  return access(cluster.server, context.namespace, { ca, cert, key, token, insecure: cluster['insecure-skip-tls-verify'] === true, servername: cluster['tls-server-name'] }, file);
+  const token = user.token ? () => user.token! : user.tokenFile ? rereadToken(user.tokenFile) : undefined;
+  return access(cluster.server, context.namespace, { ca, cert, key, token, insecure: cluster['insecure-skip-tls-verify'] === true, servername: cluster['tls-server-name'] }, where);
 }
 
 /** The pod's ServiceAccount, as client-go's in-cluster config: null outside a pod. */

@@ -66,7 +66,7 @@ export class KubernetesSource {
 
   close(): void {
     this.#closed = true;
-    this.#naps.wakeAll();
+    this.#naps.close();
     for (const w of this.#watches) w.abort();
   }
 

@@ -3,9 +3,11 @@
 
 export class Naps {
   readonly #wakers = new Set<() => void>();
+  #closed = false;
 
-  /** Resolves after `ms`, or at once when wakeAll() is called. */
+  /** Resolves after `ms`, or at once when closed (also when close() came first). */
   sleep(ms: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(t);
@@ -17,7 +19,8 @@ export class Naps {
     });
   }
 
-  wakeAll(): void {
+  close(): void {
+    this.#closed = true;
     for (const wake of [...this.#wakers]) wake();
   }
 }

@@ -7,6 +7,7 @@ import { createDataPlane } from '../../src/dataplane/dataplane.ts';
 import { startEcho, type Echo } from '../support/echo-server.ts';
 import { request } from '../support/http-client.ts';
 import { startPlane } from './fixture.ts';
+import type * as ir from '../../src/ir/types.ts';
 import { config, forwardTo, local, prefix, route, simpleListener } from './ir-builders.ts';
 
 let a: Echo;
@@ -46,6 +47,28 @@ test('the same version reuses the compiled config: round robin keeps its place; 
     await plane.apply([make('v2')]);
     assert.equal(await next(), 'a');
     assert.equal(await next(), 'b');
+  } finally {
+    await plane.close();
+  }
+});
+
+test('a cluster whose endpoints alone change keeps its compiled routes, and they go to the new endpoints', async () => {
+  // The same route object throughout, as the translator and a proxy's pushes hand it over: only the cluster changes.
+  const moving = route('moving', { action: forwardTo(['x', 1]) });
+  const make = (port: number, endpoints: ir.Endpoint[]) => config({ listeners: [simpleListener(port, [moving])], backends: { x: endpoints } });
+  const plane = await startPlane([make(0, [local(a.port)])]);
+  const name = async () => (await request(plane.port, '/')).json().name as string;
+  try {
+    assert.equal(await name(), 'a');
+    await plane.apply([make(plane.port, [local(b.port)])]);
+    assert.deepEqual([await name(), await name()], ['b', 'b']);
+    await plane.apply([make(plane.port, [])]);
+    assert.equal((await request(plane.port, '/')).status, 503, 'no endpoints left');
+    await plane.apply([make(plane.port, [local(a.port), local(b.port)])]);
+    assert.deepEqual([await name(), await name()].sort(), ['a', 'b']);
+    // Refused configs change nothing, endpoints included.
+    await assert.rejects(plane.dp.apply([{ ...make(plane.port, [local(a.port)]), listeners: [simpleListener(plane.port, [route('bad', { action: forwardTo(['missing', 1]) })])] }]));
+    assert.deepEqual([await name(), await name()].sort(), ['a', 'b']);
   } finally {
     await plane.close();
   }

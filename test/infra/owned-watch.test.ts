@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OwnedObjectWatch } from '../../src/infra/owned-watch.ts';
 import { GATEWAY_NAME_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../../src/infra/proxy-objects.ts';
-import { kubeClient } from '../../src/sources/kube-client.ts';
+import { kubeClient, type KubeClient } from '../../src/sources/kube-client.ts';
 import { FakeApiServer, fakeKubeConfig, until } from '../sources/fake-api.ts';
 
 const DEPLOYMENTS = '/apis/apps/v1/deployments', ACCOUNTS = '/api/v1/serviceaccounts';
@@ -67,4 +67,30 @@ test('an expired watch lists again and watches on; a refused one is reported and
   drifts.length = 0;
   api.send(ACCOUNTS, 'DELETED', ours('gw-portico', 'gw'));
   await until(() => drifts.length === 1);
+});
+
+test('stop() during the first list: no watch is opened after it, and start() and stop() both return', async () => {
+  let lists: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  let watches = 0;
+  const client = {
+    server: 'stub',
+    request: () => new Promise((resolve, reject) => void lists.push({ resolve, reject })),
+    watch: () => {
+      watches++;
+      return { done: new Promise<void>(() => {}), abort() {} };
+    },
+  } as unknown as KubeClient;
+  const w = new OwnedObjectWatch({ client, onDrift: () => {}, onError: () => {}, retryMs: 10 });
+  const started = w.start();
+  const stopped = w.stop();
+  for (const l of lists) l.resolve({ metadata: { resourceVersion: '5' } });
+  await Promise.all([started, stopped]);
+  assert.equal(watches, 0);
+
+  lists = [];
+  const w2 = new OwnedObjectWatch({ client, onDrift: () => {}, onError: () => {}, retryMs: 10 });
+  const started2 = w2.start();
+  const stopped2 = w2.stop();
+  for (const l of lists) l.reject(new Error('connection reset'));
+  await Promise.all([started2, stopped2]);
 });

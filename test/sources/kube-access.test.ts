@@ -84,18 +84,41 @@ test('in a pod: the ServiceAccount token, CA and namespace, the server from the 
   assert.equal((o.headers as Record<string, string>).authorization, 'Bearer pod-token');
 });
 
-test('exec plugins and several KUBECONFIG files go to @kubernetes/client-node', async () => {
+test('exec plugins and basic auth go to @kubernetes/client-node, relative paths made absolute first', async () => {
   const exec = kubeconfig('exec', { server: 'https://exec.example' }, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'true' } });
   const a = await loadKubeAccess(exec, none);
   assert.match(a.from, /read by @kubernetes\/client-node/);
   assert.equal(a.server, 'https://exec.example');
   assert.equal(a.namespace, 'team-a');
-  const other = kubeconfig('second', { server: 'https://second.example' }, { token: 't' });
-  const merged = await loadKubeAccess(null, { ...none, env: { KUBECONFIG: [exec, other].join(delimiter) } });
-  assert.match(merged.from, /client-node/);
+  const basic = kubeconfig('basic', { server: 'https://basic.example', 'certificate-authority': 'rel/ca.crt' }, { username: 'me', password: 'pw' });
+  const o = await applied(await loadKubeAccess(basic, none));
+  assert.equal(String(o.ca), 'CAFILE', 'rel/ca.crt beside the kubeconfig, not in the working folder');
+  assert.equal(o.auth, 'me:pw');
+});
+
+test('several KUBECONFIG files merge as kubectl merges them: first current-context, first of each name, missing files skipped', async () => {
+  const one = join(dir, 'one');
+  writeFileSync(one, `clusters: [{name: c, cluster: {server: 'https://first.example'}}]
+users: [{name: u, user: {token: first}}]
+`);
+  const two = join(dir, 'two');
+  writeFileSync(two, `current-context: ctx
+contexts: [{name: ctx, context: {cluster: c, user: u, namespace: from-two}}]
+clusters: [{name: c, cluster: {server: 'https://second.example'}}]
+users: [{name: u, user: {token: second}}]
+`);
+  const three = join(dir, 'three');
+  writeFileSync(three, 'current-context: other\ncontexts: [{name: other, context: {cluster: c}}]\n');
+  const a = await loadKubeAccess(null, { ...none, env: { KUBECONFIG: [join(dir, 'missing'), one, two, three].join(delimiter) } });
+  assert.equal(a.server, 'https://first.example');
+  assert.equal(a.namespace, 'from-two');
+  assert.equal((((await applied(a)).headers) as Record<string, string>).authorization, 'Bearer first');
+  assert.match(a.from, /KUBECONFIG files .*one, .*two, .*three$/);
 });
 
 test('mistakes say what is wrong and where', async () => {
+  await assert.rejects(loadKubeAccess(null, { ...none, env: { KUBECONFIG: join(dir, 'gone') } }), /KUBECONFIG lists .*gone, and none of them exists/);
+  await assert.rejects(loadKubeAccess(null, none), /no kubeconfig: not passed with --kubeconfig, KUBECONFIG unset, no .*config, and not in a pod/);
   await assert.rejects(loadKubeAccess(join(dir, 'absent'), none), /cannot read the kubeconfig .*absent \(ENOENT\); pass --kubeconfig PATH or set KUBECONFIG/);
   const noContext = join(dir, 'nocontext');
   writeFileSync(noContext, 'clusters: []\n');
