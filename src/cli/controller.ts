@@ -38,14 +38,19 @@ export async function controller(args: ControllerArgs): Promise<number> {
   let pool: AddressPool | null;
   let client: KubeClient;
   let access: KubeAccess;
+  // Mistakes in the arguments first: they do not depend on finding a cluster.
   try {
     pool = args.addressPool ? new AddressPool(args.addressPool) : null;
-    access = await loadKubeAccess(args.kubeconfig);
-    client = kubeClient(access);
-    if (kubernetesInfra && pool) return fail('--gateway-address-pool applies to --infrastructure host only; with kubernetes the Service gives each Gateway its address', 2);
   } catch (err) {
     if (err instanceof PoolError) return fail(err.message, 2);
-    return fail(`cannot load the kubeconfig ${args.kubeconfig ?? '(default)'}: ${(err as Error).message}`, 2);
+    throw err;
+  }
+  if (kubernetesInfra && pool) return fail('--gateway-address-pool applies to --infrastructure host only; with kubernetes the Service gives each Gateway its address', 2);
+  try {
+    access = await loadKubeAccess(args.kubeconfig);
+    client = kubeClient(access);
+  } catch (err) {
+    return fail(`cannot reach the API server: ${(err as Error).message}`, 2);
   }
 
   const metrics = createMetrics();
