@@ -24,10 +24,10 @@ export type KubeAccess = {
 };
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** How long a token read from a file is used before the file is read again (the kubelet rotates it well before). */
-const TOKEN_REREAD_MS = 60_000;
+/** How long a token, certificate or CA read from a file is used before the file is read again. */
+const REREAD_MS = 60_000;
 
-type Files = { env: NodeJS.ProcessEnv; home: string; serviceAccountDir: string };
+type Files = { env: NodeJS.ProcessEnv; home: string; serviceAccountDir: string; /** Tests: instead of REREAD_MS. */ rereadMs?: number };
 
 /**
  * The kubeconfig at `path`, else as kubectl finds one: the files $KUBECONFIG lists (missing ones skipped, merged
@@ -35,12 +35,13 @@ type Files = { env: NodeJS.ProcessEnv; home: string; serviceAccountDir: string }
  * Throws with what was wrong and where.
  */
 export async function loadKubeAccess(path: string | null, files: Files = { env: process.env, home: homedir(), serviceAccountDir: SERVICE_ACCOUNT_DIR }): Promise<KubeAccess> {
-  if (path !== null) return fromConfig(readConfig(path), path);
+  const every = files.rereadMs ?? REREAD_MS;
+  if (path !== null) return fromConfig(readConfig(path), path, every);
   const listed = (files.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   const home = join(files.home, '.kube', 'config');
   const found = listed.length > 0 ? listed.filter((f) => existsSync(f)) : existsSync(home) ? [home] : [];
-  if (found.length === 1) return fromConfig(readConfig(found[0]!), found[0]!);
-  if (found.length > 1) return fromConfig(merge(found.map(readConfig)), `the KUBECONFIG files ${found.join(', ')}`);
+  if (found.length === 1) return fromConfig(readConfig(found[0]!), found[0]!, every);
+  if (found.length > 1) return fromConfig(merge(found.map(readConfig)), `the KUBECONFIG files ${found.join(', ')}`, every);
   const inCluster = fromServiceAccount(files);
   if (inCluster) return inCluster;
   if (listed.length > 0) throw new Error(`KUBECONFIG lists ${listed.join(', ')}, and none of them exists; pass --kubeconfig PATH or fix KUBECONFIG`);
@@ -119,7 +120,7 @@ function stripUndefined<T>(x: T): T {
 }
 
 /** The current context of `config`, read by Portico when it can, else by client-node. */
-function fromConfig(config: Config, where: string): KubeAccess | Promise<KubeAccess> {
+function fromConfig(config: Config, where: string, every: number): KubeAccess | Promise<KubeAccess> {
   const contextName = config['current-context'];
   if (!contextName) throw new Error(`the kubeconfig ${where} has no current-context; set one with kubectl config use-context NAME`);
   const context = config.contexts?.find((c) => c.name === contextName)?.context;
@@ -129,20 +130,23 @@ function fromConfig(config: Config, where: string): KubeAccess | Promise<KubeAcc
   const user = (context.user === undefined ? {} : config.users?.find((u) => u.name === context.user)?.user) ?? {};
   if (cluster['proxy-url'] || Object.keys(user).some((k) => !USER_KEYS.has(k))) return viaClientNode(config, where);
 
-  const read = (what: string, data: string | undefined, path: string | undefined): Buffer | undefined => {
-    if (data) return Buffer.from(data, 'base64');
-    if (!path) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new Error(`the kubeconfig ${where}: cannot read its ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  const insecure = cluster['insecure-skip-tls-verify'] === true;
+  if (insecure && (cluster['certificate-authority-data'] || cluster['certificate-authority'])) {
+    throw new Error(`the kubeconfig ${where}: cluster "${context.cluster}" sets both insecure-skip-tls-verify and a certificate authority; keep one (client-go refuses the pair too)`);
+  }
+  const material = (what: string, data: string | undefined, path: string | undefined): (() => Buffer) | undefined => {
+    if (data) {
+      const bytes = Buffer.from(data, 'base64');
+      return () => bytes;
     }
+    return path ? reread(path, `the kubeconfig ${where}: its ${what}`, every) : undefined;
   };
-  const ca = read('certificate-authority', cluster['certificate-authority-data'], cluster['certificate-authority']);
-  const cert = read('client-certificate', user['client-certificate-data'], user['client-certificate']);
-  const key = read('client-key', user['client-key-data'], user['client-key']);
-  const token = user.token ? () => user.token! : user.tokenFile ? rereadToken(user.tokenFile) : undefined;
-  return access(cluster.server, context.namespace, { ca, cert, key, token, insecure: cluster['insecure-skip-tls-verify'] === true, servername: cluster['tls-server-name'] }, where);
+  const ca = material('certificate-authority', cluster['certificate-authority-data'], cluster['certificate-authority']);
+  const cert = material('client-certificate', user['client-certificate-data'], user['client-certificate']);
+  const key = material('client-key', user['client-key-data'], user['client-key']);
+  const tokenFile = user.tokenFile ? reread(user.tokenFile, `the kubeconfig ${where}: its tokenFile`, every) : undefined;
+  const token = user.token ? () => user.token! : tokenFile ? () => tokenFile().toString('utf8').trim() : undefined;
+  return access(cluster.server, context.namespace, { ca, cert, key, token, insecure, servername: cluster['tls-server-name'] }, where);
 }
 
 /** The pod's ServiceAccount, as client-go's in-cluster config: null outside a pod. */
@@ -158,11 +162,13 @@ function fromServiceAccount(files: Files): KubeAccess | null {
     // the namespace file is optional
   }
   const caFile = join(files.serviceAccountDir, 'ca.crt');
-  const ca = existsSync(caFile) ? readFileSync(caFile) : undefined;
-  return access(server, namespace, { ca, token: rereadToken(tokenFile), insecure: false }, `the ServiceAccount in ${files.serviceAccountDir}`);
+  const every = files.rereadMs ?? REREAD_MS;
+  const ca = existsSync(caFile) ? reread(caFile, 'the ServiceAccount\'s CA', every) : undefined;
+  const token = reread(tokenFile, 'the ServiceAccount\'s token', every);
+  return access(server, namespace, { ca, token: () => token().toString('utf8').trim(), insecure: false }, `the ServiceAccount in ${files.serviceAccountDir}`);
 }
 
-type Material = { ca?: Buffer; cert?: Buffer; key?: Buffer; token?: () => string; insecure: boolean; servername?: string };
+type Material = { ca?: () => Buffer; cert?: () => Buffer; key?: () => Buffer; token?: () => string; insecure: boolean; servername?: string };
 
 function access(server: string, namespace: string | undefined, m: Material, from: string): KubeAccess {
   return {
@@ -171,9 +177,9 @@ function access(server: string, namespace: string | undefined, m: Material, from
     proxied: false,
     from,
     async apply(opts) {
-      if (m.ca) opts.ca = m.ca;
-      if (m.cert) opts.cert = m.cert;
-      if (m.key) opts.key = m.key;
+      if (m.ca) opts.ca = m.ca();
+      if (m.cert) opts.cert = m.cert();
+      if (m.key) opts.key = m.key();
       if (m.servername) opts.servername = m.servername;
       opts.rejectUnauthorized = !m.insecure;
       const token = m.token?.();
@@ -182,20 +188,29 @@ function access(server: string, namespace: string | undefined, m: Material, from
   };
 }
 
-/** A token file read again once a minute: bound ServiceAccount tokens expire, and the kubelet writes new ones. */
-function rereadToken(path: string): () => string {
-  let token = '', readAt = -Infinity;
+/**
+ * A file read again once a minute, as client-go does: bound ServiceAccount tokens expire and the kubelet writes new
+ * ones; certificates and CAs rotate (the keep-alive agent is replaced when their bytes change, kube-client.ts). The
+ * first read must succeed; a later failure keeps the last content, as a file being swapped can be missing a moment.
+ */
+function reread(path: string, what: string, every: number): () => Buffer {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let readAt = performance.now();
   return () => {
     const now = performance.now();
-    if (now - readAt >= TOKEN_REREAD_MS) {
+    if (now - readAt >= every) {
+      readAt = now;
       try {
-        token = readFileSync(path, 'utf8').trim();
-        readAt = now;
-      } catch (err) {
-        // Keep the last token: a file being swapped can be missing for a moment.
-        if (token === '') throw new Error(`cannot read the token file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        content = readFileSync(path);
+      } catch {
+        // keep the last content
       }
     }
-    return token;
+    return content;
   };
 }

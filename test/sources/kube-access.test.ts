@@ -44,17 +44,36 @@ test('certificates inline: server, namespace, CA, client certificate and key', a
   assert.equal((o.headers as Record<string, string>).authorization, undefined);
 });
 
-test('files relative to the kubeconfig, a token file, insecure-skip-tls-verify and tls-server-name', async () => {
+test('files relative to the kubeconfig, a token file and tls-server-name; insecure-skip-tls-verify', async () => {
   mkdirSync(join(dir, 'rel'), { recursive: true });
   writeFileSync(join(dir, 'rel', 'ca.crt'), 'CAFILE');
   writeFileSync(join(dir, 'rel', 'token'), 'sekret\n');
-  const path = kubeconfig('rel/config', { server: 'https://10.0.0.1:443', 'certificate-authority': 'ca.crt', 'insecure-skip-tls-verify': true, 'tls-server-name': 'kubernetes' }, { tokenFile: 'token' });
+  const path = kubeconfig('rel/config', { server: 'https://10.0.0.1:443', 'certificate-authority': 'ca.crt', 'tls-server-name': 'kubernetes' }, { tokenFile: 'token' });
   const o = await applied(await loadKubeAccess(path, none));
   assert.equal(String(o.ca), 'CAFILE');
-  assert.equal(o.rejectUnauthorized, false);
+  assert.equal(o.rejectUnauthorized, true);
   assert.equal(o.servername, 'kubernetes');
   assert.equal((o.headers as Record<string, string>).authorization, 'Bearer sekret');
   assert.equal((o.headers as Record<string, string>).accept, 'application/json', 'other headers kept');
+  const insecure = kubeconfig('insecure', { server: 'https://10.0.0.1:443', 'insecure-skip-tls-verify': true }, {});
+  assert.equal((await applied(await loadKubeAccess(insecure, none))).rejectUnauthorized, false);
+});
+
+test('token, certificate and CA files are read again as they rotate; a moment without the file keeps the last', async () => {
+  const rot = join(dir, 'rot');
+  mkdirSync(rot, { recursive: true });
+  for (const [f, v] of [['ca.crt', 'CA1'], ['tls.crt', 'CERT1'], ['tls.key', 'KEY1'], ['token', 'T1']]) writeFileSync(join(rot, f!), v!);
+  const path = kubeconfig('rot/config', { server: 'https://x', 'certificate-authority': 'ca.crt' }, { 'client-certificate': 'tls.crt', 'client-key': 'tls.key', tokenFile: 'token' });
+  const a = await loadKubeAccess(path, { ...none, rereadMs: 0 });
+  const seen = async () => {
+    const o = await applied(a);
+    return [String(o.ca), String(o.cert), String(o.key), (o.headers as Record<string, string>).authorization];
+  };
+  assert.deepEqual(await seen(), ['CA1', 'CERT1', 'KEY1', 'Bearer T1']);
+  for (const [f, v] of [['ca.crt', 'CA2'], ['tls.crt', 'CERT2'], ['tls.key', 'KEY2'], ['token', 'T2']]) writeFileSync(join(rot, f!), v!);
+  assert.deepEqual(await seen(), ['CA2', 'CERT2', 'KEY2', 'Bearer T2']);
+  rmSync(join(rot, 'token'));
+  assert.deepEqual(await seen(), ['CA2', 'CERT2', 'KEY2', 'Bearer T2']);
 });
 
 test('$KUBECONFIG is used when no path is given; ~/.kube/config after it', async () => {
@@ -126,5 +145,7 @@ test('mistakes say what is wrong and where', async () => {
   const badCluster = kubeconfig('badcluster', {}, {});
   await assert.rejects(loadKubeAccess(badCluster, none), /context "ctx" names cluster "c", which it does not define with a server/);
   const missingCa = kubeconfig('missingca', { server: 'https://x', 'certificate-authority': 'nope.crt' }, {});
-  await assert.rejects(loadKubeAccess(missingCa, none), /cannot read its certificate-authority .*nope\.crt \(ENOENT\)/);
+  await assert.rejects(loadKubeAccess(missingCa, none), /cannot read the kubeconfig .*missingca: its certificate-authority .*nope\.crt \(ENOENT\)/);
+  const both = kubeconfig('both', { server: 'https://x', 'insecure-skip-tls-verify': true, 'certificate-authority-data': b64('CA') }, {});
+  await assert.rejects(loadKubeAccess(both, none), /cluster "c" sets both insecure-skip-tls-verify and a certificate authority; keep one/);
 });
