@@ -6,8 +6,8 @@
 // was the larger part of the controller's heap. Here the store holds the only copy; a kind keeps just its keys, to
 // know what a re-list no longer has.
 import type { ResourceStore } from './store.ts';
-import type { KubeClient, Watch, WatchEvent } from './kube-client.ts';
-import { Naps } from './naps.ts';
+import type { KubeClient } from './kube-client.ts';
+import { ListWatches } from './list-watch.ts';
 import { collectionPath, discover, toStoreObject, type Resource } from './informers.ts';
 
 export type SourceLog = {
@@ -25,28 +25,22 @@ export type KubernetesSourceOptions = {
   retryMs?: number;
 };
 
-const MAX_RETRY_MS = 30_000;
 /** 429 answers in a row before a kind counts as failing. */
 const BUSY_TRIES = 4;
 /** Lists come in pages: a whole list of thousands of objects is one string and one parse, all live at once. */
 const PAGE = 500;
-/** The API server ends each watch after about this long (kube's reflector picks 5-10 min), and we watch again. */
-const WATCH_SECONDS = 300;
-/** With bookmarks asked for, a healthy watch is never quiet this long; one that is has lost its connection. */
-const IDLE_MS = (WATCH_SECONDS + 60) * 1000;
 
 type RawObject = Record<string, unknown> & { metadata?: { name?: string; namespace?: string; resourceVersion?: string } };
 type List = { metadata?: { resourceVersion?: string; continue?: string }; items?: RawObject[] };
 
 export class KubernetesSource {
   readonly #o: KubernetesSourceOptions;
-  readonly #watches = new Set<Watch>();
-  readonly #naps = new Naps();
+  readonly #loops: ListWatches;
   readonly #failing = new Map<string, string>();
-  #closed = false;
 
   constructor(options: KubernetesSourceOptions) {
     this.#o = options;
+    this.#loops = new ListWatches(options.client);
   }
 
   /** Resolves once every kind has been listed once, so the first rebuild sees the whole cluster. */
@@ -65,21 +59,16 @@ export class KubernetesSource {
   }
 
   close(): void {
-    this.#closed = true;
-    this.#naps.close();
-    for (const w of this.#watches) w.abort();
+    this.#loops.close();
   }
 
   /** List, then watch from the list's resourceVersion for as long as the source is open; list again when told to. */
   async #run(r: Resource, synced: () => void): Promise<void> {
     const path = collectionPath(r);
-    const firstDelay = this.#o.retryMs ?? 1000;
-    let delay = firstDelay;
     /** Consecutive 429 answers. */
     let busy = 0;
     /** `namespace/name` of every object of this kind in the store. */
     const keys = new Set<string>();
-    let version = '';
     const upsert = (obj: RawObject) => {
       keys.add(keyOf(obj));
       if (this.#o.store.upsert(toStoreObject(r, obj))) this.#o.onChange();
@@ -88,37 +77,21 @@ export class KubernetesSource {
       keys.delete(`${namespace ?? ''}/${name}`);
       if (this.#o.store.delete(r.kind, namespace, name)) this.#o.onChange();
     };
-    while (!this.#closed) {
-      try {
-        if (version === '') {
-          version = await this.#list(path, keys, upsert, remove);
-          this.#failing.delete(r.kind);
-          delay = firstDelay;
-          busy = 0;
-          synced();
-        }
-        const opened = Date.now();
-        const expired = await this.#watch(path, version, (e) => {
-          const obj = e.object as RawObject;
-          const rv = obj.metadata?.resourceVersion;
-          if (e.type === 'ADDED' || e.type === 'MODIFIED') upsert(obj);
-          else if (e.type === 'DELETED') remove(obj.metadata?.namespace, obj.metadata?.name ?? '');
-          else if (e.type === 'ERROR') throw watchError(obj);
-          if (rv) version = rv;
-          this.#failing.delete(r.kind);
-          delay = firstDelay;
-          busy = 0;
-        });
-        // 410 Gone: the API server no longer has our resourceVersion's history; only a new list catches up.
-        if (expired) version = '';
-        // A watch the server ends at once (a proxy in between that cuts long requests) must not spin.
-        else if (Date.now() - opened < 1000) await this.#naps.sleep(firstDelay);
-      } catch (err) {
-        if (this.#closed) return;
-        if ((err as { code?: number }).code === 410) {
-          version = '';
-          continue;
-        }
+    await this.#loops.run({
+      path,
+      retryMs: this.#o.retryMs ?? 1000,
+      list: () => this.#list(path, keys, upsert, remove),
+      onListed: synced,
+      onEvent: (e) => {
+        const obj = e.object as RawObject;
+        if (e.type === 'ADDED' || e.type === 'MODIFIED') upsert(obj);
+        else if (e.type === 'DELETED') remove(obj.metadata?.namespace, obj.metadata?.name ?? '');
+      },
+      onHealthy: () => {
+        this.#failing.delete(r.kind);
+        busy = 0;
+      },
+      onFailure: (err, delay) => {
         const why = (err as Error)?.message ?? String(err);
         const line = `cannot list/watch ${r.kind} at ${this.#o.client.server}${path}: ${why}; retrying in ${Math.round(delay / 1000)}s`;
         // 429 is the API server asking to come back later: its watch cache for a just-established CRD is still
@@ -129,10 +102,8 @@ export class KubernetesSource {
           this.#failing.set(r.kind, line);
           this.#o.log.warn(line);
         }
-        await this.#naps.sleep(delay);
-        delay = Math.min(delay * 2, MAX_RETRY_MS);
-      }
-    }
+      },
+    });
   }
 
   /** Lists page by page into the store, removes what the list no longer has, and returns its resourceVersion. */
@@ -149,7 +120,7 @@ export class KubernetesSource {
       }
       next = page.metadata?.continue ?? '';
       version = page.metadata?.resourceVersion ?? '';
-    } while (next !== '' && !this.#closed);
+    } while (next !== '' && !this.#loops.closed);
     for (const key of [...keys]) {
       if (seen.has(key)) continue;
       const at = key.indexOf('/');
@@ -157,30 +128,8 @@ export class KubernetesSource {
     }
     return version;
   }
-
-  /** One watch; resolves true when the API server says our resourceVersion is too old (list again), false when it ends. */
-  async #watch(path: string, version: string, onEvent: (e: WatchEvent) => void): Promise<boolean> {
-    const q = new URLSearchParams({ watch: 'true', resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: String(WATCH_SECONDS) });
-    const w = this.#o.client.watch(`${path}?${q}`, onEvent, IDLE_MS);
-    this.#watches.add(w);
-    try {
-      await w.done;
-      return false;
-    } catch (err) {
-      if ((err as { code?: number }).code === 410) return true;
-      throw err;
-    } finally {
-      this.#watches.delete(w);
-    }
-  }
 }
 
 function keyOf(o: RawObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-}
-
-/** An ERROR event carries a Status; 410 (Expired/Gone) means list again. */
-function watchError(status: RawObject): Error {
-  const s = status as { code?: number; message?: string; reason?: string };
-  return Object.assign(new Error(`the watch ended with ${s.code ?? '?'} ${s.reason ?? ''}: ${s.message ?? JSON.stringify(status).slice(0, 200)}`), { code: s.code });
 }
