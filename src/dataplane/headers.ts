@@ -8,11 +8,19 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'expect',
 ]);
 
+const NONE: readonly string[] = Object.freeze([]);
+const PLAIN_CONNECTION = new Map<string, readonly string[]>([['keep-alive', NONE], ['close', Object.freeze(['close'])]]);
+
 type AnyHeaders = Record<string, string | string[] | undefined>;
 
 /** The header names a Connection header lists; none unless it came once (a repeated one arrives as an array). */
-export function connectionTokens(value: string | string[] | undefined): string[] {
-  if (typeof value !== 'string') return [];
+export function connectionTokens(value: string | string[] | undefined): readonly string[] {
+  if (typeof value !== 'string') return NONE;
+  // What nearly every peer sends: no list to split and build on every message.
+  if (value.length <= 10) {
+    const plain = PLAIN_CONNECTION.get(value.toLowerCase());
+    if (plain !== undefined) return plain;
+  }
   return value.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
 }
 

@@ -16,6 +16,10 @@ let upstreamPort: number;
 let upstreamSockets = 0;
 let plane: Plane;
 let deadPort: number;
+/** Bytes the upstream has handed to its socket for /p/huge so far. */
+let hugeSent = 0;
+const HUGE_CHUNK = Buffer.alloc(1024 * 1024, 'klmnopqrst');
+const HUGE_CHUNKS = 64;
 
 before(async () => {
   upstream = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -28,6 +32,20 @@ before(async () => {
         // Several writes without a length: the proxy gets a chunked body and must keep it whole under backpressure.
         for (let i = 0; i < BIG.length; i += 256 * 1024) res.write(BIG.subarray(i, i + 256 * 1024));
         return res.end();
+      }
+      if (req.url === '/p/huge') {
+        // Writes only as fast as its socket drains: how far it gets shows how much the proxy read ahead.
+        res.writeHead(200, { 'content-length': String(HUGE_CHUNK.length * HUGE_CHUNKS) });
+        let left = HUGE_CHUNKS;
+        const pump = () => {
+          while (left > 0) {
+            left--;
+            hugeSent += HUGE_CHUNK.length;
+            if (!res.write(HUGE_CHUNK)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        return pump();
       }
       if (req.url === '/p/trailers') {
         res.writeHead(200, { trailer: 'x-checksum' });
@@ -164,6 +182,44 @@ test('a large chunked response arrives whole, however slowly the client reads', 
   });
   assert.equal(r.length, BIG.length);
   assert.equal(createHash('sha256').update(r).digest('hex'), createHash('sha256').update(BIG).digest('hex'));
+});
+
+test('a client that stops reading stops the proxy reading the upstream, and then gets every byte', async () => {
+  hugeSent = 0;
+  const socket = net.connect(plane.port, '127.0.0.1');
+  socket.pause();
+  socket.write('GET /p/huge HTTP/1.1\r\nHost: a\r\n\r\n');
+  // Long enough for every socket buffer on the way to fill; what the upstream got out beyond that sits in the proxy.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const total = HUGE_CHUNK.length * HUGE_CHUNKS;
+  assert.ok(hugeSent < total * 0.75, `the proxy read ${hugeSent} of ${total} bytes while the client read none`);
+  const received = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let head = '';
+    let size = 0;
+    socket.on('data', (c: Buffer) => {
+      if (head === '') {
+        // The head is small and comes first: look for its end in the first read or two only.
+        chunks.push(c);
+        const start = Buffer.concat(chunks);
+        const end = start.indexOf('\r\n\r\n');
+        if (end === -1) return;
+        head = start.subarray(0, end).toString('latin1');
+        chunks.length = 0;
+        c = start.subarray(end + 4);
+      }
+      chunks.push(c);
+      size += c.length;
+      if (size >= total) resolve(Buffer.concat(chunks));
+    });
+    socket.on('error', reject);
+    socket.resume();
+  });
+  socket.destroy();
+  assert.equal(received.length, total);
+  const expected = createHash('sha256');
+  for (let i = 0; i < HUGE_CHUNKS; i++) expected.update(HUGE_CHUNK);
+  assert.equal(createHash('sha256').update(received).digest('hex'), expected.digest('hex'));
 });
 
 test('trailers of a chunked response are passed on', async () => {

@@ -15,6 +15,7 @@ import { classifyUpstreamError } from '../proxy.ts';
 import { normalizeTarget } from '../request-target.ts';
 import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
+import { writeDirect, type WriteDone } from './direct-write.ts';
 import { createParser, handleOf, isParseError, METHODS, restartParser, type LlhttpParser, type ParseError } from './llhttp.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
 import { headerObject, responseHead, responseHeaders, upstreamHead, type ResponseHead } from './wire.ts';
@@ -95,7 +96,13 @@ export class FastConnection {
   #partial = false;
   readonly #onEnd = () => this.#clientEnded();
   readonly #onClose = () => this.#clientClosed();
-  readonly #onDrain = () => this.#current?.upstream?.resume();
+  /** Writes libuv queued and has not finished: while any are, the upstream's body waits. */
+  #queuedWrites = 0;
+  readonly #written: WriteDone = (status) => {
+    this.#queuedWrites--;
+    if (status < 0) return void this.#socket.destroy();
+    if (this.#queuedWrites === 0) this.#current?.upstream?.resume();
+  };
   readonly #onError = () => this.#socket.destroy();
 
   constructor(socket: Socket, host: FastPathHost) {
@@ -127,7 +134,6 @@ export class FastConnection {
     }, (r) => this.#onExecute(r));
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onClose);
-    socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
   }
 
@@ -328,13 +334,20 @@ export class FastConnection {
         // and join for what is usually a head and a few bytes.
         let text = head;
         for (const c of chunks) text += c.toString('latin1');
-        return this.#socket.write(text, 'latin1');
+        return this.#put(text);
       }
       data = Buffer.concat([Buffer.from(head, 'latin1'), ...chunks]);
     } else {
       data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     }
-    return this.#socket.write(data);
+    return this.#put(data);
+  }
+
+  /** False while libuv holds bytes the kernel did not take yet: the caller pauses the upstream until #written. */
+  #put(data: string | Buffer): boolean {
+    if (writeDirect(this.#socket, data, this.#written) !== 'async') return true;
+    this.#queuedWrites++;
+    return false;
   }
 
   /** The response head for `p`, keeping the connection alive unless the client or a drain says otherwise. */
@@ -406,7 +419,6 @@ export class FastConnection {
     unwatch(this.#clock);
     this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onClose);
-    this.#socket.off('drain', this.#onDrain);
     this.#socket.off('error', this.#onError);
     this.#host.done(this);
   }

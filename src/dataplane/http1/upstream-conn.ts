@@ -4,6 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
+import { writeDirect, writeError, type WriteDone } from './direct-write.ts';
 import { createParser, handleOf, isParseError, type LlhttpParser, type ParseError } from './llhttp.ts';
 
 /** What a connection reports to the request it serves. */
@@ -83,6 +84,11 @@ export class UpstreamConn {
   readonly #clock: Expiring = { deadline: Infinity, expire: () => this.#expired() };
   #timeoutMs = 0;
   #timeoutCode = '';
+  /** A request head waiting for the connection to open. */
+  #unsent: string | null = null;
+  readonly #written: WriteDone = (status) => {
+    if (status < 0) this.#socket.destroy(writeError(status));
+  };
   dead = false;
 
   constructor(pool: RawPool, address: string, port: number, timeouts: UpstreamTimeouts) {
@@ -123,6 +129,9 @@ export class UpstreamConn {
       this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT');
       this.#parser.consume(handleOf(socket));
       socket.resume();
+      const head = this.#unsent;
+      this.#unsent = null;
+      if (head !== null) writeDirect(socket, head, this.#written);
     });
     socket.on('end', () => {
       // A body that runs to the end of the connection completes here.
@@ -148,8 +157,10 @@ export class UpstreamConn {
     if (this.#connected) {
       this.#reused = true;
       this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT');
+      writeDirect(this.#socket, head, this.#written);
+    } else {
+      this.#unsent = head;
     }
-    this.#socket.write(head, 'latin1');
   }
 
   /** After a pause asked by onBody: the client's socket drained. */
