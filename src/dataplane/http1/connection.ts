@@ -15,7 +15,7 @@ import { classifyUpstreamError } from '../proxy.ts';
 import { normalizeTarget } from '../request-target.ts';
 import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
-import { writeDirect, type WriteDone } from './direct-write.ts';
+import { writeDirect, type WriteDone } from './stream-io.ts';
 import { createParser, handleOf, isParseError, METHODS, restartParser, type LlhttpParser, type ParseError } from './llhttp.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
 import { headerObject, responseHead, responseHeaders, upstreamHead, type ResponseHead } from './wire.ts';

@@ -1,11 +1,13 @@
-// Keep-alive HTTP/1.1 connections to one upstream endpoint for the fast path: a socket, Node's response parser
-// reading straight from it, and the one exchange it serves at a time. No pipelining: an idle connection is reused,
+// Keep-alive HTTP/1.1 connections to one upstream endpoint for the fast path: a socket read and written straight
+// through its libuv stream, the one exchange it serves at a time, and two ways to read a response: the simple shape
+// nearly every answer has is read here (response-head.ts), anything else by Node's own parser, llhttp. No pipelining: an idle connection is reused,
 // otherwise a new one is opened (undici's Pool, which the node:http path uses, does the same by default).
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
-import { writeDirect, writeError, type WriteDone } from './direct-write.ts';
-import { createParser, handleOf, isParseError, type LlhttpParser, type ParseError } from './llhttp.ts';
+import { readDirect, writeDirect, writeError, type WriteDone } from './stream-io.ts';
+import { createParser, isParseError, restartParser, type LlhttpParser } from './llhttp.ts';
+import { simpleResponseHead, type SimpleHead } from './response-head.ts';
 
 /** What a connection reports to the request it serves. */
 export type Exchange = {
@@ -86,6 +88,13 @@ export class UpstreamConn {
   #timeoutCode = '';
   /** A request head waiting for the connection to open. */
   #unsent: string | null = null;
+  #handle: { readStart(): number; readStop(): number } | null = null;
+  /** Who reads the bytes that come next: the start of a response, the rest of a simple one's body, or llhttp. */
+  #reading: 'head' | 'body' | 'llhttp' = 'head';
+  /** Body bytes of the simple response still to come. */
+  #bodyLeft = 0;
+  /** llhttp has read a response on this connection: it starts afresh for the next one it reads. */
+  #parserUsed = false;
   readonly #written: WriteDone = (status) => {
     if (status < 0) this.#socket.destroy(writeError(status));
   };
@@ -110,7 +119,7 @@ export class UpstreamConn {
         return this.#skipBody ? 1 : skip;
       },
       onBody: (chunk) => {
-        if (this.#exchange?.onBody(chunk) === false) handleOf(this.#socket)?.readStop();
+        if (this.#exchange?.onBody(chunk) === false) this.#handle?.readStop();
       },
       onMessageComplete: () => {
         if (this.#informational) {
@@ -119,7 +128,7 @@ export class UpstreamConn {
         }
         this.#finish();
       },
-    }, (r) => this.#onExecute(r));
+    });
     const socket = connect({ host: address, port, noDelay: true });
     this.#socket = socket;
     watch(this.#clock);
@@ -127,17 +136,10 @@ export class UpstreamConn {
     socket.once('connect', () => {
       this.#connected = true;
       this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT');
-      this.#parser.consume(handleOf(socket));
-      socket.resume();
+      this.#handle = readDirect(socket, (data) => this.#onData(data), (err) => this.#onEnd(err));
       const head = this.#unsent;
       this.#unsent = null;
       if (head !== null) writeDirect(socket, head, this.#written);
-    });
-    socket.on('end', () => {
-      // A body that runs to the end of the connection completes here.
-      const r = this.#parser.finish();
-      if (isParseError(r)) this.#fail(failure('UND_ERR_SOCKET', 'other side closed'));
-      this.destroy();
     });
     socket.on('error', (err: Error & { code?: string }) => this.#fail(err));
     socket.on('close', () => {
@@ -165,7 +167,7 @@ export class UpstreamConn {
 
   /** After a pause asked by onBody: the client's socket drained. */
   resume(): void {
-    handleOf(this.#socket)?.readStart();
+    this.#handle?.readStart();
   }
 
   /** The exchange is abandoned (the client left): the connection cannot be reused. */
@@ -180,17 +182,68 @@ export class UpstreamConn {
     this.#socket.destroy();
   }
 
-  #onExecute(r: number | ParseError): void {
+  #onData(data: Buffer): void {
+    this.#answered = true;
+    // Body inactivity: each read of a response in progress restarts the wait.
+    if (this.#headersDone) this.#clock.deadline = performance.now() + this.#timeoutMs;
+    if (this.#reading === 'body') return this.#bodyBytes(data);
+    if (this.#reading === 'head') {
+      // Bytes nobody asked for (an idle connection, or more after a whole response): not to be trusted again.
+      if (this.#exchange === null) return this.destroy();
+      const head = this.#skipBody ? null : simpleResponseHead(data, MAX_HEADER_SIZE);
+      if (head !== null) return this.#simpleResponse(head, data);
+      if (this.#parserUsed) restartParser(this.#parser, 'response', MAX_HEADER_SIZE);
+      this.#parserUsed = true;
+      this.#reading = 'llhttp';
+    }
+    const r = this.#parser.execute(data);
     if (isParseError(r)) {
       this.#fail(failure('HPE_INVALID', `upstream sent an invalid HTTP response (${r.code})`));
-      return this.destroy();
+      this.destroy();
     }
-    if (r > 0) this.#answered = true;
-    if (this.#headersDone) this.#clock.deadline = performance.now() + this.#timeoutMs;
+  }
+
+  #simpleResponse(head: SimpleHead, data: Buffer): void {
+    const exchange = this.#exchange!;
+    this.#headersDone = true;
+    this.#keepAlive = head.keepAlive;
+    this.#arm(this.#timeouts.bodyMs, 'UND_ERR_BODY_TIMEOUT');
+    // 1: the exchange wants no body (it answered the client itself); the rest of this response is not read.
+    if (exchange.onHead(head.status, head.raw, head.keepAlive) === 1) return this.destroy();
+    if (this.#exchange !== exchange) return;
+    this.#reading = 'body';
+    this.#bodyLeft = head.contentLength;
+    if (head.bodyStart < data.length || head.contentLength === 0) this.#bodyBytes(data.subarray(head.bodyStart));
+  }
+
+  #bodyBytes(data: Buffer): void {
+    const exchange = this.#exchange;
+    if (exchange === null) return this.destroy();
+    const left = this.#bodyLeft;
+    // More than the Content-Length said: the response ends where it said, and the connection is not reused.
+    if (data.length > left) this.#keepAlive = false;
+    const chunk = data.length > left ? data.subarray(0, left) : data;
+    this.#bodyLeft = left - chunk.length;
+    if (chunk.length > 0 && !exchange.onBody(chunk)) this.#handle?.readStop();
+    if (this.#bodyLeft === 0 && this.#exchange === exchange) this.#finish();
+  }
+
+  /** The upstream closed its side (err null) or the read failed. */
+  #onEnd(err: (Error & { code: string }) | null): void {
+    if (err !== null) this.#fail(err);
+    else if (this.#reading === 'llhttp') {
+      // A body that runs to the end of the connection completes here.
+      const r = this.#parser.finish();
+      if (isParseError(r)) this.#fail(failure('UND_ERR_SOCKET', 'other side closed'));
+    }
+    this.destroy();
   }
 
   #finish(): void {
     const exchange = this.#exchange;
+    this.#reading = 'head';
+    // A second response to one request (llhttp read on past the first): the connection is out of step.
+    if (exchange === null) return this.destroy();
     this.#exchange = null;
     const reusable = this.#keepAlive && !this.#skipBody && !this.dead;
     // Back in the pool first: the exchange may start the client's next request right away.

@@ -1,8 +1,8 @@
-// Writes for the fast path that go straight to the socket's libuv stream, as net.Socket's own _writeGeneric does
-// underneath, without the Writable stream around it. Per write, the Writable layer costs a request object, state
-// bookkeeping and a nextTick for its callback: a few microseconds, on a path that writes twice per request. libuv
-// keeps writes to one stream in order whoever issues them, so a later socket.write() or socket.end() (an error answer,
-// node:http after a hand-over) still goes out after these bytes, and a shutdown waits for them.
+// Reads and writes for the fast path that go straight to the socket's libuv stream, as net.Socket itself does
+// underneath, without the Readable and Writable streams around it. Per write, the Writable layer costs a request
+// object, state bookkeeping and a nextTick for its callback: a few microseconds, on a path that writes twice per
+// request. libuv keeps writes to one stream in order whoever issues them, so a later socket.write() or socket.end()
+// (an error answer, node:http after a hand-over) still goes out after these bytes, and a shutdown waits for them.
 import type { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
@@ -19,6 +19,8 @@ type StreamWrap = {
   WriteWrap: new () => WriteReq;
   streamBaseState: Int32Array;
   kLastWriteWasAsync: number;
+  kReadBytesOrError: number;
+  kArrayBufferOffset: number;
 };
 
 type WritableHandle = {
@@ -26,13 +28,50 @@ type WritableHandle = {
   writeBuffer(req: WriteReq, data: Buffer): number;
 };
 
+type ReadableHandle = {
+  onread: (buffer: ArrayBuffer | undefined) => void;
+  /** net.js's own flag: set, net.Socket does not start reads itself (a second readStart would fail). */
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+};
+
+/** libuv's end-of-stream status (UV_EOF), checked below against the name Node gives it. */
+const UV_EOF = -4095;
+
 // process.binding('stream_wrap') is the binding net.js writes with; it is on Node's allow-list for process.binding
 // and only documentation-deprecated, so it warns under --pending-deprecation alone.
 const binding = (process as unknown as { binding(name: string): StreamWrap }).binding('stream_wrap');
-if (typeof binding?.WriteWrap !== 'function' || !(binding.streamBaseState instanceof Int32Array) || typeof binding.kLastWriteWasAsync !== 'number') {
+if (typeof binding?.WriteWrap !== 'function' || !(binding.streamBaseState instanceof Int32Array)
+  || typeof binding.kLastWriteWasAsync !== 'number' || typeof binding.kReadBytesOrError !== 'number' || typeof binding.kArrayBufferOffset !== 'number'
+  || getSystemErrorName(UV_EOF) !== 'EOF') {
   throw new Error('this Node.js has no usable stream_wrap binding; run Portico on Node 24 (the version in package.json)');
 }
-const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
+const { WriteWrap, streamBaseState, kLastWriteWasAsync, kReadBytesOrError, kArrayBufferOffset } = binding;
+
+/**
+ * Takes over the reads of a connected `socket`: each read goes to `onData` as a Buffer (a view of the read, not a
+ * copy), and the end of the stream to `onEnd` (null: the peer closed its side; else the read error). net.Socket sees
+ * no read any more, so it emits neither 'data' nor 'end'; 'close' still comes once the socket is destroyed. Returns
+ * the handle, whose readStop() and readStart() are the backpressure, or null when the socket has none (destroyed).
+ */
+export function readDirect(socket: Socket, onData: (data: Buffer) => void, onEnd: (err: (Error & { code: string }) | null) => void): ReadableHandle | null {
+  const handle = (socket as unknown as { _handle: ReadableHandle | null })._handle;
+  if (handle === null) return null;
+  handle.onread = (buffer) => {
+    const n = streamBaseState[kReadBytesOrError];
+    if (n > 0) onData(Buffer.from(buffer!, streamBaseState[kArrayBufferOffset], n));
+    else if (n < 0) onEnd(n === UV_EOF ? null : readError(n));
+  };
+  handle.reading = true;
+  handle.readStart();
+  return handle;
+}
+
+function readError(status: number): Error & { code: string } {
+  const code = getSystemErrorName(status);
+  return Object.assign(new Error(`read ${code}`), { code, errno: status, syscall: 'read' });
+}
 
 /** The error net.js would raise for a failed write (EPIPE, ECONNRESET…), for the socket's 'error' listeners. */
 export function writeError(status: number): Error & { code: string } {
