@@ -52,8 +52,8 @@ const STATUS_LINES = [
 ];
 const LENGTHS = ['5', '0', '0005', ' 5', '5 ', '+5', '5,5', '-1', '1234567890123456', '123456789012345', '', '0x5', '5\t'];
 const CONNECTIONS = ['keep-alive', 'Keep-Alive', 'close', 'CLOSE', 'upgrade', 'keep-alive, close', ' keep-alive', 'close '];
-const NAMES = ['X-A', 'content-type', 'Server', 'x a', 'x:a', '', 'x\x01', 'X_Y', "x!#$%&'*+-.^`|~", 'Content-Length ', 'Transfer-Encoding', 'TE'];
-const VALUES = ['v', '', 'a\tb', 'caf\xe9', 'a\x7fb', 'a\x00b', 'trailing ', '\tlead', 'x'.repeat(300), 'chunked', 'gzip, chunked'];
+const NAMES = ['X-A', 'content-type', 'Server', 'x a', 'x:a', '', 'x\x01', 'X_Y', "x!#$%&'*+-.^`|~", 'Content-Length ', 'Transfer-Encoding', 'TE', 'Proxy-Connection', 'Connection'];
+const VALUES = ['v', '', 'close', 'keep-alive', 'a\tb', 'caf\xe9', 'a\x7fb', 'a\x00b', 'trailing ', '\tlead', 'x'.repeat(300), 'chunked', 'gzip, chunked'];
 
 function generated(next: () => number): Buffer {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];

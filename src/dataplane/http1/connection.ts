@@ -1,4 +1,5 @@
-// The HTTP/1.1 fast path for one plain-HTTP connection. Node's own parser reads straight from the socket; a plain
+// The HTTP/1.1 fast path for one plain-HTTP connection, reading straight from the socket's stream. A request head
+// of the usual shape is read here (request-head.ts), anything else by Node's own parser, llhttp; a plain
 // request (HTTP/1.1, no body, origin-form target, one Host, a Forward route without policies to an HTTP/1.1
 // endpoint) goes upstream as bytes, and the answer comes back as bytes, with no IncomingMessage, ServerResponse or
 // undici objects per request. Anything else (a body, an upgrade, Expect, a 404, a redirect, a route with retries,
@@ -15,8 +16,9 @@ import { classifyUpstreamError } from '../proxy.ts';
 import { normalizeTarget } from '../request-target.ts';
 import type { HeaderEdit, HeaderBag } from '../filters/header-modifier.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
-import { writeDirect, type WriteDone } from './stream-io.ts';
-import { createParser, handleOf, isParseError, METHODS, restartParser, type LlhttpParser, type ParseError } from './llhttp.ts';
+import { readDirect, writeDirect, type DirectReader, type WriteDone } from './stream-io.ts';
+import { createParser, isParseError, METHODS, restartParser, type LlhttpParser, type ParseError } from './llhttp.ts';
+import { simpleRequestHead } from './request-head.ts';
 import type { Exchange, RawPool, UpstreamConn } from './upstream-conn.ts';
 import { headerObject, responseHead, responseHeaders, upstreamHead, type ResponseHead } from './wire.ts';
 
@@ -82,11 +84,9 @@ export class FastConnection {
   #completed: 'fast' | 'node' | null = null;
   /** The fast request of that head, sent once it is known that no other byte came with it. */
   #prepared: Pending | null = null;
-  /** The stream handle's byte count at the last read the parser consumed (the length of a read, without copying it). */
-  #bytesSeen = 0;
   /** For node:http, once the request in flight is done: every byte from the start of its first request on. */
   #stash: Buffer | null = null;
-  #consuming = false;
+  #reader: DirectReader | null = null;
   #closed = false;
   #closeAfter = false;
   /** Headers deadline while a head is awaited, keep-alive deadline while idle, none while a request runs. */
@@ -94,7 +94,6 @@ export class FastConnection {
   #timerKind: 'headers' | 'idle' | null = null;
   /** Part of a request head has arrived and the rest has not. */
   #partial = false;
-  readonly #onEnd = () => this.#clientEnded();
   readonly #onClose = () => this.#clientClosed();
   /** Writes libuv queued and has not finished: while any are, the upstream's body waits. */
   #queuedWrites = 0;
@@ -131,8 +130,7 @@ export class FastConnection {
       },
       onBody: () => {},
       onMessageComplete: () => {},
-    }, (r) => this.#onExecute(r));
-    socket.on('end', this.#onEnd);
+    });
     socket.on('close', this.#onClose);
     socket.on('error', this.#onError);
   }
@@ -141,15 +139,24 @@ export class FastConnection {
   begin(head: Buffer): void {
     watch(this.#clock);
     this.#arm('headers');
-    if (head.length > 0) {
-      const r = this.#parser.execute(head);
-      if (this.#afterExecute(r, head)) return;
+    this.#reader = readDirect(this.#socket, (data) => this.#onData(data), (err) => {
+      if (err === null) this.#clientEnded();
+      else this.#socket.destroy();
+    });
+    if (this.#reader !== null && head.length > 0) this.#onData(head);
+  }
+
+  #onData(data: Buffer): void {
+    if (this.#current === null && !this.#partial && this.#stash === null) {
+      const simple = simpleRequestHead(data, this.#host.limits.maxHeaderSize);
+      if (simple !== null) {
+        this.#clearTimer();
+        const p = this.#prepare(simple.method, simple.target, simple.raw, simple.keepAlive);
+        if (p !== null) return this.#send(p);
+        // Not the fast path's to serve (no route, a redirect…): llhttp reads it below and node:http gets it.
+      }
     }
-    if (this.#socket.destroyed) return;
-    this.#consuming = true;
-    this.#bytesSeen = handleOf(this.#socket)?.bytesRead ?? 0;
-    this.#parser.consume(handleOf(this.#socket));
-    this.#socket.resume();
+    this.#afterExecute(this.#parser.execute(data), data);
   }
 
   /** Draining: an idle connection closes now, a busy one after its response. */
@@ -162,22 +169,18 @@ export class FastConnection {
     this.#socket.destroy();
   }
 
-  #onExecute(r: number | ParseError): void {
-    this.#afterExecute(r, null);
-  }
-
   /**
-   * After the parser went through `segment` (null: the read it consumed itself) and stopped at `r`.
+   * After the parser went through the read `segment` and stopped at `r`.
    * True when the parser is done with this socket (error or hand-over).
    */
-  #afterExecute(r: number | ParseError, segment: Buffer | null): boolean {
+  #afterExecute(r: number | ParseError, segment: Buffer): boolean {
     if (isParseError(r)) {
       this.#parseFailed(r);
       return true;
     }
     let completed = this.#completed;
     this.#completed = null;
-    const readLength = segment?.length ?? this.#lastReadLength();
+    const readLength = segment.length;
     if (completed === 'fast') {
       const p = this.#prepared!;
       this.#prepared = null;
@@ -194,28 +197,18 @@ export class FastConnection {
     if (completed === null) {
       // All of it belongs to a head that is not complete yet.
       if (r > 0) {
-        this.#headParts.push(segment ?? this.#parser.getCurrentBuffer());
+        this.#headParts.push(segment);
         this.#partial = true;
         // Bytes of a new head while idle: the keep-alive wait is over, the headers deadline starts.
         if (this.#timerKind === 'idle') this.#arm('headers');
       }
       return false;
     }
-    const read = segment ?? this.#parser.getCurrentBuffer();
-    this.#stash = this.#headParts.length === 0 ? read : Buffer.concat([...this.#headParts, read]);
+    this.#stash = this.#headParts.length === 0 ? segment : Buffer.concat([...this.#headParts, segment]);
     this.#headParts = [];
-    if (this.#consuming) this.#parser.unconsume();
-    this.#consuming = false;
-    this.#socket.pause();
+    this.#reader?.stop();
     if (this.#current === null) this.#handOver();
     return true;
-  }
-
-  #lastReadLength(): number {
-    const total = handleOf(this.#socket)?.bytesRead ?? 0;
-    const n = total - this.#bytesSeen;
-    this.#bytesSeen = total;
-    return n;
   }
 
   #prepare(method: string, url: string, raw: string[], keepAlive: boolean): Pending | null {
@@ -412,12 +405,13 @@ export class FastConnection {
     const replay = this.#stash!;
     this.#stash = null;
     this.#detach();
+    this.#reader?.release();
+    this.#reader = null;
     this.#host.handOver(this.#socket, replay);
   }
 
   #detach(): void {
     unwatch(this.#clock);
-    this.#socket.off('end', this.#onEnd);
     this.#socket.off('close', this.#onClose);
     this.#socket.off('error', this.#onError);
     this.#host.done(this);
@@ -437,9 +431,10 @@ export class FastConnection {
     this.#stash = null;
     const r = this.#parser.finish();
     if (isParseError(r)) return this.#parseFailed(r);
-    // As node:http (httpAllowHalfOpen false): the client's end aborts what it asked and closes our side.
+    // As node:http (httpAllowHalfOpen false): the client's end aborts what it asked and closes our side. net never saw
+    // the end (the reads are ours), so it would not destroy the socket by itself once our side is closed.
     this.#abandon();
-    this.#socket.end();
+    this.#socket.destroySoon();
   }
 
   /** The client is gone: the request in flight is dropped upstream and logged as 499 (or truncated). */
@@ -457,10 +452,6 @@ export class FastConnection {
     this.#closed = true;
     unwatch(this.#clock);
     this.#abandon();
-    if (this.#consuming) {
-      this.#consuming = false;
-      try { this.#parser.unconsume(); } catch { /* the handle is already gone */ }
-    }
     this.#host.done(this);
   }
 

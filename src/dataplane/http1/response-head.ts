@@ -27,14 +27,14 @@ const PREFIX = [72, 84, 84, 80, 47, 49, 46, 49, 32];
 const MAX_LENGTH_DIGITS = 15;
 
 /** RFC 9110 tchar, as llhttp's strict token table. */
-const TOKEN = new Uint8Array(256);
+export const TOKEN = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
 for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
 for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
 for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
 
 /** Field-value and reason-phrase bytes: HTAB, SP, VCHAR and obs-text. */
-const TEXT = new Uint8Array(256);
+export const TEXT = new Uint8Array(256);
 TEXT[HTAB] = 1;
 for (let c = 32; c <= 126; c++) TEXT[c] = 1;
 for (let c = 128; c <= 255; c++) TEXT[c] = 1;
@@ -82,7 +82,8 @@ export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead |
       if (contentLength !== -1) return null;
       contentLength = digits(b, valueStart, valueEnd);
       if (contentLength === -1) return null;
-    } else if (nameLength === 17 && sameLower(b, nameStart, 'transfer-encoding')) {
+    } else if ((nameLength === 17 && sameLower(b, nameStart, 'transfer-encoding')) || (nameLength === 16 && sameLower(b, nameStart, 'proxy-connection'))) {
+      // Proxy-Connection: llhttp takes it as a Connection header.
       return null;
     } else if (nameLength === 10 && sameLower(b, nameStart, 'connection')) {
       const length = valueEnd - valueStart;
@@ -99,7 +100,7 @@ export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead |
 }
 
 /** `b` from `at` is `lower` in any case (`lower` is lower-case ASCII). */
-function sameLower(b: Buffer, at: number, lower: string): boolean {
+export function sameLower(b: Buffer, at: number, lower: string): boolean {
   for (let k = 0; k < lower.length; k++) if ((b[at + k] | 0x20) !== lower.charCodeAt(k)) return false;
   return true;
 }

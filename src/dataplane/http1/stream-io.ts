@@ -49,15 +49,19 @@ if (typeof binding?.WriteWrap !== 'function' || !(binding.streamBaseState instan
 }
 const { WriteWrap, streamBaseState, kLastWriteWasAsync, kReadBytesOrError, kArrayBufferOffset } = binding;
 
+/** Reads taken over by readDirect: stop() and start() are the backpressure, release() gives them back to net. */
+export type DirectReader = { stop(): void; start(): void; release(): void };
+
 /**
  * Takes over the reads of a connected `socket`: each read goes to `onData` as a Buffer (a view of the read, not a
  * copy), and the end of the stream to `onEnd` (null: the peer closed its side; else the read error). net.Socket sees
- * no read any more, so it emits neither 'data' nor 'end'; 'close' still comes once the socket is destroyed. Returns
- * the handle, whose readStop() and readStart() are the backpressure, or null when the socket has none (destroyed).
+ * no read until release(), so it emits neither 'data' nor 'end'; 'close' still comes once the socket is destroyed.
+ * Null when the socket has no handle any more (destroyed).
  */
-export function readDirect(socket: Socket, onData: (data: Buffer) => void, onEnd: (err: (Error & { code: string }) | null) => void): ReadableHandle | null {
+export function readDirect(socket: Socket, onData: (data: Buffer) => void, onEnd: (err: (Error & { code: string }) | null) => void): DirectReader | null {
   const handle = (socket as unknown as { _handle: ReadableHandle | null })._handle;
   if (handle === null) return null;
+  const netOnread = handle.onread;
   handle.onread = (buffer) => {
     const n = streamBaseState[kReadBytesOrError];
     if (n > 0) onData(Buffer.from(buffer!, streamBaseState[kArrayBufferOffset], n));
@@ -65,7 +69,16 @@ export function readDirect(socket: Socket, onData: (data: Buffer) => void, onEnd
   };
   handle.reading = true;
   handle.readStart();
-  return handle;
+  return {
+    stop: () => void handle.readStop(),
+    start: () => void handle.readStart(),
+    release: () => {
+      // Stopped and marked so: net starts its own reads when the socket is resumed.
+      handle.readStop();
+      handle.reading = false;
+      handle.onread = netOnread;
+    },
+  };
 }
 
 function readError(status: number): Error & { code: string } {

@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
-import { readDirect, writeDirect, writeError, type WriteDone } from './stream-io.ts';
+import { readDirect, writeDirect, writeError, type DirectReader, type WriteDone } from './stream-io.ts';
 import { createParser, isParseError, restartParser, type LlhttpParser } from './llhttp.ts';
 import { simpleResponseHead, type SimpleHead } from './response-head.ts';
 
@@ -88,7 +88,7 @@ export class UpstreamConn {
   #timeoutCode = '';
   /** A request head waiting for the connection to open. */
   #unsent: string | null = null;
-  #handle: { readStart(): number; readStop(): number } | null = null;
+  #reader: DirectReader | null = null;
   /** Who reads the bytes that come next: the start of a response, the rest of a simple one's body, or llhttp. */
   #reading: 'head' | 'body' | 'llhttp' = 'head';
   /** Body bytes of the simple response still to come. */
@@ -119,7 +119,7 @@ export class UpstreamConn {
         return this.#skipBody ? 1 : skip;
       },
       onBody: (chunk) => {
-        if (this.#exchange?.onBody(chunk) === false) this.#handle?.readStop();
+        if (this.#exchange?.onBody(chunk) === false) this.#reader?.stop();
       },
       onMessageComplete: () => {
         if (this.#informational) {
@@ -136,7 +136,7 @@ export class UpstreamConn {
     socket.once('connect', () => {
       this.#connected = true;
       this.#arm(this.#timeouts.headersMs, 'UND_ERR_HEADERS_TIMEOUT');
-      this.#handle = readDirect(socket, (data) => this.#onData(data), (err) => this.#onEnd(err));
+      this.#reader = readDirect(socket, (data) => this.#onData(data), (err) => this.#onEnd(err));
       const head = this.#unsent;
       this.#unsent = null;
       if (head !== null) writeDirect(socket, head, this.#written);
@@ -167,7 +167,7 @@ export class UpstreamConn {
 
   /** After a pause asked by onBody: the client's socket drained. */
   resume(): void {
-    this.#handle?.readStart();
+    this.#reader?.start();
   }
 
   /** The exchange is abandoned (the client left): the connection cannot be reused. */
@@ -224,7 +224,7 @@ export class UpstreamConn {
     if (data.length > left) this.#keepAlive = false;
     const chunk = data.length > left ? data.subarray(0, left) : data;
     this.#bodyLeft = left - chunk.length;
-    if (chunk.length > 0 && !exchange.onBody(chunk)) this.#handle?.readStop();
+    if (chunk.length > 0 && !exchange.onBody(chunk)) this.#reader?.stop();
     if (this.#bodyLeft === 0 && this.#exchange === exchange) this.#finish();
   }
 
