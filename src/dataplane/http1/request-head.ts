@@ -6,7 +6,7 @@
 // returns null and llhttp reads the same bytes from the first one, so this never accepts what llhttp would refuse
 // or read differently (test/dataplane/request-head.test.ts compares the two on generated and mutated heads; the
 // fast path as a whole is fuzzed against node:http in http1-fuzz.test.ts).
-import { TEXT, TOKEN, sameLower } from './response-head.ts';
+import { latin1, TEXT, TOKEN, sameLower } from './response-head.ts';
 
 export type SimpleRequest = { method: string; target: string; raw: string[]; keepAlive: boolean };
 
@@ -81,7 +81,7 @@ export function simpleRequestHead(b: Buffer, maxHeadSize: number): SimpleRequest
     spans.push(nameStart, nameEnd, valueStart, valueEnd);
   }
   if (hosts !== 1) return null;
-  const text = b.toString('latin1', 0, n);
+  const text = latin1(b, 0, n);
   const method = text.slice(0, methodEnd);
   if (!METHODS.has(method)) return null;
   const raw: string[] = new Array(spans.length / 2);

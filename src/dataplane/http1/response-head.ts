@@ -93,10 +93,15 @@ export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead |
     spans.push(nameStart, nameEnd, valueStart, valueEnd);
   }
   if (contentLength === -1) return null;
-  const text = b.toString('latin1', 0, i);
+  const text = latin1(b, 0, i);
   const raw: string[] = new Array(spans.length / 2);
   for (let k = 0; k < spans.length; k += 2) raw[k / 2] = text.slice(spans[k], spans[k + 1]);
   return { status, raw, contentLength, keepAlive, bodyStart: i };
+}
+
+/** Buffer's own latin1 slice, without toString's dispatch on the encoding name (one call per head). */
+export function latin1(b: Buffer, start: number, end: number): string {
+  return (b as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
 }
 
 /** `b` from `at` is `lower` in any case (`lower` is lower-case ASCII). */
