@@ -197,6 +197,33 @@ test('a backend whose cluster speaks h2c gets HTTP/2 with prior knowledge, from 
   }
 });
 
+test('requests from HTTP/1.1 clients take h2c endpoints in turn (the fast path, which does not serve them, skips none)', async () => {
+  // Two and three endpoints: a choice skipped once or twice per request shows up with one or the other.
+  for (const count of [2, 3]) {
+    const names: string[] = [];
+    const backends = Array.from({ length: count }, (_, k) => http2.createServer((_req, res) => {
+      names.push(`e${k}`);
+      res.end();
+    }));
+    const endpoints: ir.Endpoint[] = [];
+    for (const backend of backends) {
+      await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
+      endpoints.push(local((backend.address() as { port: number }).port));
+    }
+    const cfg = toEcho(0);
+    cfg.backends = { backend: { name: 'backend', protocol: 'h2c', endpoints, lb: 'RoundRobin' } };
+    const plane = await startPlane([cfg], { http1FastPath: true });
+    try {
+      for (let i = 0; i < 2 * count; i++) assert.equal((await h1Get(plane.port, `/turn/${i}`, 'app.example')).status, 200);
+      const expected = Array.from({ length: count }, (_, k) => [`e${k}`, `e${k}`]).flat();
+      assert.deepEqual(names.sort(), expected, `${count} endpoints`);
+    } finally {
+      await plane.close();
+      for (const backend of backends) backend.close();
+    }
+  }
+});
+
 test('a removed port drains its h2c sessions: the stream in flight finishes, the session gets GOAWAY and closes', async () => {
   const { createDataPlane } = await import('../../src/dataplane/dataplane.ts');
   const { eventually } = await import('../support/http-client.ts');

@@ -266,6 +266,22 @@ test('a head the parser refuses gets 400 and the connection closes', async () =>
   assert.ok(r.closed);
 });
 
+test('endless blank lines before a request line are cut off like a head too large: 431, and the connection closes', async () => {
+  const socket = net.connect(plane.port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  socket.on('error', () => {});
+  let text = '';
+  socket.on('data', (d: string) => { text += d; });
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  // In several reads: llhttp skips blank lines between requests, and the fast path keeps what it read for a replay.
+  for (let i = 0; i < 40 && !socket.destroyed; i++) {
+    socket.write('\r\n'.repeat(1024));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await closed;
+  assert.match(text, /^HTTP\/1\.1 431 /);
+});
+
 test('a head that never completes gets 408 and the connection closes', async () => {
   const r = await exchange(plane.port, 'GET /p/x HTTP/1.1\r\nHost: a\r\n', () => false);
   assert.match(r.text, /^HTTP\/1\.1 408 Request Timeout/);

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fastPathStats } from '../../src/dataplane/http1/connection.ts';
+import { RawPool, type Exchange } from '../../src/dataplane/http1/upstream-conn.ts';
 import { startPlane, type Plane } from './fixture.ts';
 import { config, local, prefix, route, simpleListener } from './ir-builders.ts';
 
@@ -27,10 +28,15 @@ const SCRIPTS: Record<string, (string | null)[]> = {
   '/r/close': ['HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye'],
   '/r/garbage': ['HTTP/1.1 2x0 OK\r\n\r\n'],
   '/r/no-content': ['HTTP/1.1 204 No Content\r\n\r\n'],
+  '/r/slow': ['', 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow'],
+  '/r/chunked-stray': ['HTTP/1.1 200 OK\r\nX-Conn: {conn}\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nX-Forged: 1\r\nContent-Le'],
   '/r/uppercase': ['HTTP/1.1 404 Not Found\r\nCONTENT-LENGTH: 4\r\nCONNECTION: KEEP-ALIVE\r\n\r\nnope'],
 };
 
 let upstream: net.Server;
+let upstreamPort: number;
+/** Requests the upstream received, by path. */
+const received = new Map<string, number>();
 /** Upstream connections opened so far: shows when the proxy reused one and when it had to open another. */
 let opened = 0;
 let plane: Plane;
@@ -46,6 +52,7 @@ before(async () => {
         const head = pending.slice(0, end);
         pending = pending.slice(end + 4);
         const path = head.split(' ')[1];
+        received.set(path, (received.get(path) ?? 0) + 1);
         for (const piece of SCRIPTS[path] ?? ['HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n']) {
           if (piece === null) return void socket.end();
           socket.write(piece.replace('{conn}', conn));
@@ -56,9 +63,9 @@ before(async () => {
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const port = (upstream.address() as net.AddressInfo).port;
+  upstreamPort = (upstream.address() as net.AddressInfo).port;
   plane = await startPlane([
-    config({ listeners: [simpleListener(0, [route('r', { path: prefix('/r') })])], backends: { a: [local(port)] } }),
+    config({ listeners: [simpleListener(0, [route('r', { path: prefix('/r') })])], backends: { a: [local(upstreamPort)] } }),
   ], { http1FastPath: true });
 });
 
@@ -174,4 +181,53 @@ test('an answer llhttp refuses is a 502 for the client', async () => {
   const [answer] = await askInTurn(['/r/garbage']);
   assert.equal(answer.status, 502);
   assert.match(answer.headers, /x-portico-error: HPE_INVALID/i);
+});
+
+test('a partial head right after a chunked answer puts that upstream connection out of use', async () => {
+  const answers = await askInTurn(['/r/chunked-stray', '/r/simple']);
+  assert.deepEqual(answers.map((a) => [a.status, a.body]), [[200, 'ok'], [200, 'hello']]);
+  const conns = answers.map((a) => /x-conn: (\d+)/i.exec(a.headers)?.[1]);
+  assert.notEqual(conns[1], conns[0], 'the next request does not go where the stray bytes came from');
+});
+
+test('after a Connection: close answer, nothing more is read: a request behind it or after it never goes upstream', async () => {
+  const before = received.get('/r/simple') ?? 0;
+  // allowHalfOpen: this client keeps its side open after the proxy's end, as a careless client might.
+  const socket = net.connect({ port: plane.port, host: '127.0.0.1', allowHalfOpen: true });
+  socket.setEncoding('latin1');
+  socket.on('error', () => {});
+  let text = '';
+  socket.on('data', (d: string) => { text += d; });
+  const ended = new Promise<void>((resolve) => socket.on('end', () => resolve()));
+  socket.write('GET /r/slow HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  // A read of its own, while the first is still in flight.
+  await sleep(5);
+  socket.write('GET /r/simple HTTP/1.1\r\nHost: a\r\n\r\n');
+  await ended;
+  // When the two writes arrive as one read (a loaded machine), node:http gets both and answers as llhttp does to
+  // bytes after a last request: 400.
+  assert.match(text, /^(HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nslow|HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n)$/);
+  // And one after the answer: the proxy has closed the connection, not just its sending side.
+  socket.write('GET /r/simple HTTP/1.1\r\nHost: a\r\n\r\n');
+  await sleep(100);
+  socket.destroy();
+  assert.equal(received.get('/r/simple') ?? 0, before, 'no request behind or after the last one went upstream');
+});
+
+test('an upstream connection whose reads a slow client paused is read again for its next exchange', async () => {
+  const pool = new RawPool('127.0.0.1', upstreamPort, { connectMs: 1000, headersMs: 1000, bodyMs: 1000 });
+  const once = (path: string, pauseAtEnd: boolean) => new Promise<string>((resolve, reject) => {
+    let body = '';
+    const exchange: Exchange = {
+      onHead: () => 0,
+      // As a client whose socket is full: the proxy is asked to stop reading with the last bytes.
+      onBody: (chunk) => { body += chunk.toString('latin1'); return !pauseAtEnd; },
+      onComplete: () => resolve(body),
+      onError: (err) => reject(err),
+    };
+    pool.send(`GET ${path} HTTP/1.1\r\nhost: a\r\n\r\n`, exchange, false);
+  });
+  assert.equal(await once('/r/simple', true), 'hello');
+  assert.equal(await once('/r/split-body', false), 'hello world');
+  pool.close();
 });

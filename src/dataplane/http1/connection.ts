@@ -80,6 +80,7 @@ export class FastConnection {
   #urlPart = '';
   /** The bytes of a head still incomplete, read by earlier reads. */
   #headParts: Buffer[] = [];
+  #partialBytes = 0;
   /** Set by a head that completed during the current execute: who serves it. */
   #completed: 'fast' | 'node' | null = null;
   /** The fast request of that head, sent once it is known that no other byte came with it. */
@@ -153,7 +154,10 @@ export class FastConnection {
         this.#clearTimer();
         const p = this.#prepare(simple.method, simple.target, simple.raw, simple.keepAlive);
         if (p !== null) return this.#send(p);
-        // Not the fast path's to serve (no route, a redirect…): llhttp reads it below and node:http gets it.
+        // Not the fast path's to serve (no route, a redirect…): node:http gets it as it came, and parses it itself.
+        this.#stash = data;
+        this.#reader?.stop();
+        return this.#handOver();
       }
     }
     this.#afterExecute(this.#parser.execute(data), data);
@@ -187,7 +191,10 @@ export class FastConnection {
       // More bytes came with the head (pipelining, or garbage after it): node:http parses them all at once, so
       // its answer to what follows can come before this request's; node:http then serves the whole read.
       if (r === readLength) {
-        if (this.#headParts.length > 0) this.#headParts = [];
+        if (this.#headParts.length > 0) {
+          this.#headParts = [];
+          this.#partialBytes = 0;
+        }
         restartParser(this.#parser, 'request', this.#host.limits.maxHeaderSize);
         this.#send(p);
         return false;
@@ -198,6 +205,13 @@ export class FastConnection {
       // All of it belongs to a head that is not complete yet.
       if (r > 0) {
         this.#headParts.push(segment);
+        this.#partialBytes += segment.length;
+        // llhttp skips any number of CRLFs before a request line, and the bytes are kept for a replay: bounded here
+        // as a head is, far above what any real head takes.
+        if (this.#partialBytes > 2 * this.#host.limits.maxHeaderSize) {
+          this.#parseFailed(Object.assign(new Error('head too large'), { code: 'HPE_HEADER_OVERFLOW', bytesParsed: 0 }));
+          return true;
+        }
         this.#partial = true;
         // Bytes of a new head while idle: the keep-alive wait is over, the headers deadline starts.
         if (this.#timerKind === 'idle') this.#arm('headers');
@@ -206,6 +220,7 @@ export class FastConnection {
     }
     this.#stash = this.#headParts.length === 0 ? segment : Buffer.concat([...this.#headParts, segment]);
     this.#headParts = [];
+    this.#partialBytes = 0;
     this.#reader?.stop();
     if (this.#current === null) this.#handOver();
     return true;
@@ -229,6 +244,9 @@ export class FastConnection {
     if (route.policy !== null || route.route.action.type !== 'Forward') return null;
     const cluster = route.backends?.pick();
     if (cluster === undefined || cluster === null) return null;
+    // Raw pools are per cluster (plain HTTP/1.1 or not): decline before next(), which would skip an endpoint for the
+    // node:http path that serves the request instead.
+    if (cluster.endpoints.items[0]?.raw === undefined) return null;
     const endpoint = cluster.endpoints.next();
     if (endpoint === undefined || endpoint.raw === undefined) return null;
     let head: string | null;
@@ -383,7 +401,12 @@ export class FastConnection {
     this.#record(p, p.status, truncated);
     this.#current = null;
     if (!p.keepAlive || this.#closeAfter) {
-      this.#socket.end();
+      // As node:http after a last response: nothing more is read or answered on this connection (a request waiting
+      // behind is dropped), and the socket goes once the response is out. net sees no reads here, so it would not
+      // notice the client's end and destroy the socket by itself.
+      this.#stash = null;
+      this.#reader?.stop();
+      this.#socket.destroySoon();
       return;
     }
     if (this.#stash !== null) return this.#handOver();

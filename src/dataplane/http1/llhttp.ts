@@ -18,6 +18,8 @@ export type ParserCallbacks = {
   ): number;
   onBody(chunk: Buffer): void;
   onMessageComplete(): void;
+  /** A new message starts (also one that follows another in the same read). */
+  onMessageBegin?(): void;
 };
 
 export type LlhttpParser = {
@@ -47,6 +49,7 @@ type ParserClass = {
   kOnHeadersComplete: number;
   kOnBody: number;
   kOnMessageComplete: number;
+  kOnMessageBegin: number;
   kOnExecute: number;
 };
 
@@ -59,7 +62,7 @@ type HttpCommon = {
 
 const common = createRequire(import.meta.url)('_http_common') as HttpCommon;
 const P = common.HTTPParser;
-for (const k of ['kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kOnExecute'] as const) {
+for (const k of ['kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kOnMessageBegin', 'kOnExecute'] as const) {
   if (typeof P?.[k] !== 'number') throw new Error(`this Node.js has no usable HTTP parser binding (${k}); run Portico on Node 24 (the version in package.json)`);
 }
 
@@ -91,6 +94,7 @@ export function createParser(kind: 'request' | 'response', maxHeaderSize: number
   parser[P.kOnHeadersComplete] = cb.onHeadersComplete;
   parser[P.kOnBody] = cb.onBody;
   parser[P.kOnMessageComplete] = cb.onMessageComplete;
+  if (cb.onMessageBegin) parser[P.kOnMessageBegin] = cb.onMessageBegin;
   if (onExecute) parser[P.kOnExecute] = onExecute;
   return parser;
 }

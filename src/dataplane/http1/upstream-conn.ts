@@ -93,6 +93,8 @@ export class UpstreamConn {
   #reading: 'head' | 'body' | 'llhttp' = 'head';
   /** Body bytes of the simple response still to come. */
   #bodyLeft = 0;
+  /** Reads stopped because the client could not take more body yet. */
+  #paused = false;
   /** llhttp has read a response on this connection: it starts afresh for the next one it reads. */
   #parserUsed = false;
   readonly #written: WriteDone = (status) => {
@@ -119,7 +121,11 @@ export class UpstreamConn {
         return this.#skipBody ? 1 : skip;
       },
       onBody: (chunk) => {
-        if (this.#exchange?.onBody(chunk) === false) this.#reader?.stop();
+        if (this.#exchange?.onBody(chunk) === false) this.#pause();
+      },
+      onMessageBegin: () => {
+        // A response after the one asked for ended, in the same read (llhttp reads on): the connection is out of step.
+        if (this.#exchange === null) this.destroy();
       },
       onMessageComplete: () => {
         if (this.#informational) {
@@ -167,7 +173,14 @@ export class UpstreamConn {
 
   /** After a pause asked by onBody: the client's socket drained. */
   resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
     this.#reader?.start();
+  }
+
+  #pause(): void {
+    this.#paused = true;
+    this.#reader?.stop();
   }
 
   /** The exchange is abandoned (the client left): the connection cannot be reused. */
@@ -224,7 +237,7 @@ export class UpstreamConn {
     if (data.length > left) this.#keepAlive = false;
     const chunk = data.length > left ? data.subarray(0, left) : data;
     this.#bodyLeft = left - chunk.length;
-    if (chunk.length > 0 && !exchange.onBody(chunk)) this.#reader?.stop();
+    if (chunk.length > 0 && !exchange.onBody(chunk)) this.#pause();
     if (this.#bodyLeft === 0 && this.#exchange === exchange) this.#finish();
   }
 
@@ -248,6 +261,8 @@ export class UpstreamConn {
     const reusable = this.#keepAlive && !this.#skipBody && !this.dead;
     // Back in the pool first: the exchange may start the client's next request right away.
     if (reusable) {
+      // The last body bytes may have paused the reads (a slow client): the next exchange must be read all the same.
+      this.resume();
       this.#pool.release(this);
       this.#arm(IDLE_MS, '');
     }
