@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createParser, isParseError } from '../../src/dataplane/http1/llhttp.ts';
 import { simpleResponseHead } from '../../src/dataplane/http1/response-head.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const MAX = 64 * 1024;
 
@@ -31,17 +32,6 @@ function llhttpReads(bytes: Buffer): Reading {
   const r = parser.execute(bytes);
   if (isParseError(r)) return { error: r.code };
   return { status, raw, keepAlive, body, complete };
-}
-
-/** A small seeded generator: the same cases on every run. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
 }
 
 const STATUS_LINES = [
@@ -81,7 +71,7 @@ function generated(next: () => number): Buffer {
 }
 
 test('whatever the fast reading accepts, llhttp reads the same way', () => {
-  const next = random(0x5eed);
+  const next = seededRandom(0x5eed);
   let accepted = 0;
   const total = 50_000;
   for (let k = 0; k < total; k++) {

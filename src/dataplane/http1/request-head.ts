@@ -6,15 +6,13 @@
 // returns null and llhttp reads the same bytes from the first one, so this never accepts what llhttp would refuse
 // or read differently (test/dataplane/request-head.test.ts compares the two on generated and mutated heads; the
 // fast path as a whole is fuzzed against node:http in http1-fuzz.test.ts).
-import { latin1, TEXT, TOKEN, sameLower } from './response-head.ts';
+import { connectionValue, FIELD, fieldLine, latin1, sameLower } from './head-bytes.ts';
 
 export type SimpleRequest = { method: string; target: string; raw: string[]; keepAlive: boolean };
 
 const CR = 13;
 const LF = 10;
 const SP = 32;
-const HTAB = 9;
-const COLON = 58;
 /** ` HTTP/1.1\r\n` */
 const VERSION = [32, 72, 84, 84, 80, 47, 49, 46, 49, 13, 10];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']);
@@ -54,17 +52,12 @@ export function simpleRequestHead(b: Buffer, maxHeadSize: number): SimpleRequest
       if (i + 2 !== n) return null;
       break;
     }
-    const nameStart = i;
-    while (i < n && TOKEN[b[i]] === 1) i++;
-    if (i === nameStart || i >= n || b[i] !== COLON) return null;
-    const nameEnd = i++;
-    while (i < n && (b[i] === SP || b[i] === HTAB)) i++;
-    const valueStart = i;
-    while (i < n && TEXT[b[i]] === 1) i++;
-    if (i + 1 >= n || b[i] !== CR || b[i + 1] !== LF) return null;
-    const valueEnd = i;
-    if (valueEnd > valueStart && (b[valueEnd - 1] === SP || b[valueEnd - 1] === HTAB)) return null;
-    i += 2;
+    i = fieldLine(b, i, n);
+    if (i === -1) return null;
+    const nameStart = FIELD[0];
+    const nameEnd = FIELD[1];
+    const valueStart = FIELD[2];
+    const valueEnd = FIELD[3];
     const nameLength = nameEnd - nameStart;
     if (nameLength === 4 && sameLower(b, nameStart, 'host')) hosts++;
     else if (nameLength === 14 && sameLower(b, nameStart, 'content-length')) return null;
@@ -74,9 +67,9 @@ export function simpleRequestHead(b: Buffer, maxHeadSize: number): SimpleRequest
     // llhttp takes it as a Connection header; node:http reads it so.
     else if (nameLength === 16 && sameLower(b, nameStart, 'proxy-connection')) return null;
     else if (nameLength === 10 && sameLower(b, nameStart, 'connection')) {
-      const length = valueEnd - valueStart;
-      if (length === 5 && sameLower(b, valueStart, 'close')) keepAlive = false;
-      else if (length !== 10 || !sameLower(b, valueStart, 'keep-alive')) return null;
+      const value = connectionValue(b, valueStart, valueEnd);
+      if (value === null) return null;
+      if (value === 'close') keepAlive = false;
     }
     spans.push(nameStart, nameEnd, valueStart, valueEnd);
   }

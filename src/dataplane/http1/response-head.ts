@@ -16,28 +16,15 @@ export type SimpleHead = {
   bodyStart: number;
 };
 
+import { connectionValue, FIELD, fieldLine, latin1, sameLower, TEXT } from './head-bytes.ts';
+
 const CR = 13;
 const LF = 10;
 const SP = 32;
-const HTAB = 9;
-const COLON = 58;
 /** `HTTP/1.1 ` */
 const PREFIX = [72, 84, 84, 80, 47, 49, 46, 49, 32];
 /** Longer values would lose precision as numbers; llhttp's 64-bit limit is far above any real body. */
 const MAX_LENGTH_DIGITS = 15;
-
-/** RFC 9110 tchar, as llhttp's strict token table. */
-export const TOKEN = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
-for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
-for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
-
-/** Field-value and reason-phrase bytes: HTAB, SP, VCHAR and obs-text. */
-export const TEXT = new Uint8Array(256);
-TEXT[HTAB] = 1;
-for (let c = 32; c <= 126; c++) TEXT[c] = 1;
-for (let c = 128; c <= 255; c++) TEXT[c] = 1;
 
 /** The head at the start of `b`, or null when it is not the simple shape above (llhttp reads it instead). */
 export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead | null {
@@ -65,18 +52,12 @@ export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead |
       i += 2;
       break;
     }
-    const nameStart = i;
-    while (i < n && TOKEN[b[i]] === 1) i++;
-    if (i === nameStart || i >= n || b[i] !== COLON) return null;
-    const nameEnd = i++;
-    while (i < n && (b[i] === SP || b[i] === HTAB)) i++;
-    const valueStart = i;
-    while (i < n && TEXT[b[i]] === 1) i++;
-    if (i + 1 >= n || b[i] !== CR || b[i + 1] !== LF) return null;
-    const valueEnd = i;
-    // Trailing whitespace llhttp and Node trim in their own ways: not worth agreeing on here.
-    if (valueEnd > valueStart && (b[valueEnd - 1] === SP || b[valueEnd - 1] === HTAB)) return null;
-    i += 2;
+    i = fieldLine(b, i, n);
+    if (i === -1) return null;
+    const nameStart = FIELD[0];
+    const nameEnd = FIELD[1];
+    const valueStart = FIELD[2];
+    const valueEnd = FIELD[3];
     const nameLength = nameEnd - nameStart;
     if (nameLength === 14 && sameLower(b, nameStart, 'content-length')) {
       if (contentLength !== -1) return null;
@@ -86,9 +67,9 @@ export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead |
       // Proxy-Connection: llhttp takes it as a Connection header.
       return null;
     } else if (nameLength === 10 && sameLower(b, nameStart, 'connection')) {
-      const length = valueEnd - valueStart;
-      if (length === 5 && sameLower(b, valueStart, 'close')) keepAlive = false;
-      else if (length !== 10 || !sameLower(b, valueStart, 'keep-alive')) return null;
+      const value = connectionValue(b, valueStart, valueEnd);
+      if (value === null) return null;
+      if (value === 'close') keepAlive = false;
     }
     spans.push(nameStart, nameEnd, valueStart, valueEnd);
   }
@@ -97,17 +78,6 @@ export function simpleResponseHead(b: Buffer, maxHeadSize: number): SimpleHead |
   const raw: string[] = new Array(spans.length / 2);
   for (let k = 0; k < spans.length; k += 2) raw[k / 2] = text.slice(spans[k], spans[k + 1]);
   return { status, raw, contentLength, keepAlive, bodyStart: i };
-}
-
-/** Buffer's own latin1 slice, without toString's dispatch on the encoding name (one call per head). */
-export function latin1(b: Buffer, start: number, end: number): string {
-  return (b as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
-}
-
-/** `b` from `at` is `lower` in any case (`lower` is lower-case ASCII). */
-export function sameLower(b: Buffer, at: number, lower: string): boolean {
-  for (let k = 0; k < lower.length; k++) if ((b[at + k] | 0x20) !== lower.charCodeAt(k)) return false;
-  return true;
 }
 
 /** The decimal number in b[start, end), or -1 unless it is 1 to MAX_LENGTH_DIGITS digits. */
