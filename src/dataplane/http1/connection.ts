@@ -155,9 +155,7 @@ export class FastConnection {
         const p = this.#prepare(simple.method, simple.target, simple.raw, simple.keepAlive);
         if (p !== null) return this.#send(p);
         // Not the fast path's to serve (no route, a redirect…): node:http gets it as it came, and parses it itself.
-        this.#stash = data;
-        this.#reader?.stop();
-        return this.#handOver();
+        return this.#forNode(data);
       }
     }
     this.#afterExecute(this.#parser.execute(data), data);
@@ -218,12 +216,17 @@ export class FastConnection {
       }
       return false;
     }
-    this.#stash = this.#headParts.length === 0 ? segment : Buffer.concat([...this.#headParts, segment]);
+    this.#forNode(this.#headParts.length === 0 ? segment : Buffer.concat([...this.#headParts, segment]));
+    return true;
+  }
+
+  /** From `bytes` on, the connection is node:http's: now, or once the request in flight is done. Nothing more is read. */
+  #forNode(bytes: Buffer): void {
+    this.#stash = bytes;
     this.#headParts = [];
     this.#partialBytes = 0;
     this.#reader?.stop();
     if (this.#current === null) this.#handOver();
-    return true;
   }
 
   #prepare(method: string, url: string, raw: string[], keepAlive: boolean): Pending | null {

@@ -3,7 +3,6 @@
 // strict mode (no lenient flags), the same header-size limit, the same Content-Length/Transfer-Encoding rules.
 // The binding is internal to Node, so its shape is pinned here and checked once at load time.
 import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
 
 export type ParserCallbacks = {
   /** Headers arrive here, not in onHeadersComplete, when there are more than 32 pairs (and for trailers). */
@@ -28,11 +27,6 @@ export type LlhttpParser = {
   execute(data: Buffer): number | ParseError;
   /** End of input (the peer closed): completes a body that runs to the end of the connection. */
   finish(): number | ParseError | undefined;
-  /** Reads straight from the stream handle in C++; results come to the kOnExecute callback. */
-  consume(handle: unknown): void;
-  unconsume(): void;
-  /** Inside the kOnExecute callback: the whole buffer of the read being handled. */
-  getCurrentBuffer(): Buffer;
   close(): void;
   free(): void;
   remove(): void;
@@ -50,7 +44,6 @@ type ParserClass = {
   kOnBody: number;
   kOnMessageComplete: number;
   kOnMessageBegin: number;
-  kOnExecute: number;
 };
 
 type HttpCommon = {
@@ -62,7 +55,7 @@ type HttpCommon = {
 
 const common = createRequire(import.meta.url)('_http_common') as HttpCommon;
 const P = common.HTTPParser;
-for (const k of ['kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kOnMessageBegin', 'kOnExecute'] as const) {
+for (const k of ['kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kOnMessageBegin'] as const) {
   if (typeof P?.[k] !== 'number') throw new Error(`this Node.js has no usable HTTP parser binding (${k}); run Portico on Node 24 (the version in package.json)`);
 }
 
@@ -87,7 +80,7 @@ export function restartParser(parser: LlhttpParser, kind: 'request' | 'response'
 const RESOURCE = {};
 
 /** A parser with no lenient flags (node:http's default) and the server's header-size limit. */
-export function createParser(kind: 'request' | 'response', maxHeaderSize: number, cb: ParserCallbacks, onExecute?: (r: number | ParseError) => void): LlhttpParser {
+export function createParser(kind: 'request' | 'response', maxHeaderSize: number, cb: ParserCallbacks): LlhttpParser {
   const parser = new P();
   parser.initialize(kind === 'request' ? P.REQUEST : P.RESPONSE, {}, maxHeaderSize, 0);
   parser[P.kOnHeaders] = cb.onHeaders;
@@ -95,13 +88,5 @@ export function createParser(kind: 'request' | 'response', maxHeaderSize: number
   parser[P.kOnBody] = cb.onBody;
   parser[P.kOnMessageComplete] = cb.onMessageComplete;
   if (cb.onMessageBegin) parser[P.kOnMessageBegin] = cb.onMessageBegin;
-  if (onExecute) parser[P.kOnExecute] = onExecute;
   return parser;
-}
-
-type StreamHandle = { readStart(): number; readStop(): number; readonly bytesRead: number };
-
-/** The libuv stream under a socket: the parser reads from it, and backpressure stops and starts its reads. */
-export function handleOf(socket: Socket): StreamHandle | null {
-  return (socket as unknown as { _handle: StreamHandle | null })._handle;
 }

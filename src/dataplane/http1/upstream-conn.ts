@@ -1,7 +1,8 @@
 // Keep-alive HTTP/1.1 connections to one upstream endpoint for the fast path: a socket read and written straight
 // through its libuv stream, the one exchange it serves at a time, and two ways to read a response: the simple shape
-// nearly every answer has is read here (response-head.ts), anything else by Node's own parser, llhttp. No pipelining: an idle connection is reused,
-// otherwise a new one is opened (undici's Pool, which the node:http path uses, does the same by default).
+// nearly every answer has is read here (response-head.ts), anything else by Node's own parser, llhttp. No
+// pipelining: an idle connection is reused, otherwise a new one is opened (undici's Pool, which the node:http path
+// uses, does the same by default).
 import { connect, type Socket } from 'node:net';
 import type { UpstreamTimeouts } from '../upstream.ts';
 import { unwatch, watch, type Expiring } from './deadlines.ts';
